@@ -1,0 +1,10 @@
+# Documentation/automake.mk: the reStructuredText documentation.  Included
+# from the top-level Makefile.am; nothing is built, the sources are only
+# distributed.  Add new .rst files to DOC_SOURCE.
+
+DOC_SOURCE = \
+	Documentation/index.rst \
+	Documentation/intro.rst \
+	Documentation/internals/design.rst \
+	Documentation/internals/messages.rst
+EXTRA_DIST += $(DOC_SOURCE)

@@ -1,0 +1,275 @@
+/*
+ * vhu-net.c: virtio-net bursts: guest TX dequeue and guest RX enqueue.
+ *
+ * Each burst takes the vring's lock with a try-lock, reads avail->idx once,
+ * publishes used->idx once, and writes the call eventfd at most once, and
+ * only if the guest asked for an interrupt.  Packets are copied between the
+ * caller's flat buffers and the guest's descriptor segments; the virtio-net
+ * header is gathered or scattered like any other bytes, so a header split
+ * across descriptors is handled (CVE-2022-2132 class).
+ */
+#include "vhu-private.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A position inside a chain's segments. */
+struct cursor {
+    const struct vhu_chain *chain;
+    uint32_t seg;               /* Index into chain->iov. */
+    uint32_t off;               /* Offset inside that segment. */
+    uint32_t end;               /* One past the last segment to use. */
+};
+
+static void
+cursor_init(struct cursor *c, const struct vhu_chain *chain, bool writable)
+{
+    c->chain = chain;
+    c->seg = writable ? chain->n_read : 0;
+    c->end = writable ? chain->n_read + chain->n_write : chain->n_read;
+    c->off = 0;
+}
+
+/* Copies 'len' bytes out of the chain at 'c' into 'dst' (NULL: skip). */
+static void
+cursor_read(struct cursor *c, uint8_t *dst, uint32_t len)
+{
+    while (len && c->seg < c->end) {
+        const struct vhu_iov *iov = &c->chain->iov[c->seg];
+        uint32_t n = iov->len - c->off;
+
+        if (n > len) {
+            n = len;
+        }
+        if (dst) {
+            memcpy(dst, iov->base + c->off, n);
+            dst += n;
+        }
+        len -= n;
+        c->off += n;
+        if (c->off == iov->len) {
+            c->seg++;
+            c->off = 0;
+        }
+    }
+}
+
+/* Copies up to 'len' bytes from 'src' into the chain at 'c'.  Returns the
+ * number of bytes copied. */
+static uint32_t
+cursor_write(struct cursor *c, const uint8_t *src, uint32_t len)
+{
+    uint32_t done = 0;
+
+    while (done < len && c->seg < c->end) {
+        const struct vhu_iov *iov = &c->chain->iov[c->seg];
+        uint32_t n = iov->len - c->off;
+
+        if (n > len - done) {
+            n = len - done;
+        }
+        memcpy(iov->base + c->off, src + done, n);
+        done += n;
+        c->off += n;
+        if (c->off == iov->len) {
+            c->seg++;
+            c->off = 0;
+        }
+    }
+    return done;
+}
+
+static void
+notify_guest(struct vhu_vring *vq)
+{
+    static const uint64_t one = 1;
+
+    if (vq->call_fd >= 0 && write(vq->call_fd, &one, sizeof one) > 0) {
+        vq->notifications++;
+    }
+}
+
+/* Takes 'vq' for a burst if it is usable. */
+static struct vhu_vring *
+burst_begin(struct vhu_dev *dev, int vring)
+{
+    struct vhu_vring *vq;
+
+    if ((unsigned int) vring >= 2u * dev->max_queue_pairs) {
+        return NULL;
+    }
+    vq = &dev->vrings[vring];
+    if (!__atomic_load_n(&vq->ready, __ATOMIC_RELAXED)
+        || !vhu_vring_trylock(vq)) {
+        return NULL;
+    }
+    if (!vq->ready || vq->broken) {
+        vhu_vring_unlock(vq);
+        return NULL;
+    }
+    return vq;
+}
+
+static void
+burst_end(struct vhu_vring *vq, uint16_t old_used)
+{
+    struct vhu_split *ring = &vq->ring;
+
+    if (ring->last_used_idx != old_used
+        && vhu_split_publish_used(ring, old_used, ring->last_used_idx)) {
+        notify_guest(vq);
+    }
+    vhu_vring_unlock(vq);
+}
+
+/* Copies one guest TX chain into 'pkt'.  Returns true if 'pkt' was
+ * filled, false if the frame was dropped. */
+static bool
+dequeue_one(struct vhu_dev *dev, struct vhu_vring *vq,
+            const struct vhu_chain *chain, struct vhu_pkt *pkt)
+{
+    uint32_t hdr_len = dev->hdr_len;
+    struct cursor c;
+
+    if (chain->read_len <= hdr_len
+        || chain->read_len - hdr_len > pkt->size) {
+        vq->drops++;
+        return false;
+    }
+    cursor_init(&c, chain, false);
+    cursor_read(&c, NULL, hdr_len);     /* No offloads: skip the header. */
+    pkt->len = chain->read_len - hdr_len;
+    cursor_read(&c, pkt->data, pkt->len);
+    vq->packets++;
+    vq->bytes += pkt->len;
+    return true;
+}
+
+int
+vhu_dequeue_burst(struct vhu_dev *dev, int vring, struct vhu_pkt *pkts,
+                  int n)
+{
+    struct vhu_chain chain;
+    struct vhu_vring *vq;
+    struct vhu_split *ring;
+    uint16_t n_avail, old_used;
+    int filled = 0, error;
+
+    vq = burst_begin(dev, vring);
+    if (!vq) {
+        return 0;
+    }
+    ring = &vq->ring;
+    old_used = ring->last_used_idx;
+    error = vhu_split_avail(ring, &n_avail);
+    for (uint16_t i = 0; !error && i < n_avail && filled < n; i++) {
+        error = vhu_split_get_chain(ring, ring->last_avail_idx, &chain);
+        if (error) {
+            break;
+        }
+        if (dequeue_one(dev, vq, &chain, &pkts[filled])) {
+            filled++;
+        }
+        vhu_split_put_used(ring, ring->last_used_idx++, chain.head, 0);
+        ring->last_avail_idx++;
+    }
+    if (error) {
+        vhu_vring_broken(dev, vq, error, "guest TX");
+    }
+    burst_end(vq, old_used);
+    return filled;
+}
+
+/* Places one frame into guest RX buffers starting at the ring's
+ * last_avail_idx.  Returns 0 on success (indexes advanced), EAGAIN if the
+ * guest has not made enough buffers available (nothing advanced), EMSGSIZE
+ * if the frame can never fit (dropped; nothing advanced), or a ring error. */
+static int
+enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
+            const struct vhu_pkt *pkt)
+{
+    bool mergeable = dev->features & VHU_BIT(VHU_F_NET_MRG_RXBUF);
+    struct vhu_split *ring = &vq->ring;
+    struct vhu_net_hdr hdr = { .num_buffers = 1 };
+    struct vhu_chain first, next, *chain = &first;
+    uint32_t hdr_len = dev->hdr_len;
+    uint32_t done = 0;
+    struct cursor c;
+    uint16_t used = 0;
+    int error;
+
+    if (!*n_avail) {
+        return EAGAIN;
+    }
+    error = vhu_split_get_chain(ring, ring->last_avail_idx, &first);
+    if (error) {
+        return error;
+    }
+    if (mergeable && first.write_len < hdr_len) {
+        return EINVAL;          /* Guest bug: no room for a header. */
+    } else if (!mergeable && first.write_len < hdr_len + pkt->len) {
+        return EMSGSIZE;        /* Too small for this frame; keep it. */
+    }
+    cursor_init(&c, &first, true);
+    cursor_read(&c, NULL, hdr_len);     /* Leave room for the header. */
+    for (;;) {
+        uint32_t n = cursor_write(&c, (const uint8_t *) pkt->data + done,
+                                  pkt->len - done);
+
+        done += n;
+        vhu_split_put_used(ring, ring->last_used_idx + used++, chain->head,
+                           (chain == &first ? hdr_len : 0) + n);
+        if (done == pkt->len) {
+            break;
+        }
+        if (used >= *n_avail) {
+            return used >= ring->num ? EMSGSIZE : EAGAIN;
+        }
+        chain = &next;
+        error = vhu_split_get_chain(ring, ring->last_avail_idx + used, chain);
+        if (error) {
+            return error;
+        }
+        cursor_init(&c, chain, true);
+    }
+    hdr.num_buffers = used;
+    cursor_init(&c, &first, true);
+    cursor_write(&c, (const uint8_t *) &hdr, hdr_len);
+    ring->last_avail_idx += used;
+    ring->last_used_idx += used;
+    *n_avail -= used;
+    return 0;
+}
+
+int
+vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
+                  int n)
+{
+    struct vhu_vring *vq;
+    uint16_t n_avail, old_used;
+    int placed = 0, error;
+
+    vq = burst_begin(dev, vring);
+    if (!vq) {
+        return 0;
+    }
+    old_used = vq->ring.last_used_idx;
+    error = vhu_split_avail(&vq->ring, &n_avail);
+    while (!error && placed < n) {
+        error = enqueue_one(dev, vq, &n_avail, &pkts[placed]);
+        if (!error) {
+            vq->packets++;
+            vq->bytes += pkts[placed++].len;
+        } else if (error == EMSGSIZE) {
+            vq->drops++;        /* Can never fit: drop it. */
+            placed++;
+            error = 0;
+        }
+    }
+    if (error && error != EAGAIN) {
+        vhu_vring_broken(dev, vq, error, "guest RX");
+    }
+    burst_end(vq, old_used);
+    return placed;
+}
