@@ -19,6 +19,7 @@ tests_test_vhu_SOURCES = \
 	tests/test-vhu.h \
 	tests/test-mem.c \
 	tests/test-ring.c \
+	tests/test-net.c \
 	tests/test-msg.c
 tests_test_vhu_LDADD = utilities/libvhufront.la lib/libvhostuser.la
 

@@ -12,7 +12,7 @@
 #include "vhu.h"
 
 static const struct test_case *const tables[] = {
-    test_mem_cases, test_ring_cases, test_msg_cases,
+    test_mem_cases, test_ring_cases, test_net_cases, test_msg_cases,
 };
 
 int

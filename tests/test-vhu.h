@@ -47,6 +47,7 @@ const char *test_socket_path(const char *tag);
 
 extern const struct test_case test_mem_cases[];
 extern const struct test_case test_ring_cases[];
+extern const struct test_case test_net_cases[];
 extern const struct test_case test_msg_cases[];
 
 #endif /* test-vhu.h */
