@@ -196,10 +196,13 @@ check_generic(struct vhu_dev *dev, const struct request_info *ri,
     case FDS_VRING_FILE:
         want_fds = msg->payload.u64 & VHU_VRING_NOFD ? 0 : 1;
         break;
-    case FDS_MEM_TABLE:
-        want_fds = (size >= 4 && msg->payload.u64 <= VHU_MAX_FDS
-                    ? (int) (uint32_t) msg->payload.u64 : -1);
+    case FDS_MEM_TABLE: {
+        uint32_t n_regions;
+
+        memcpy(&n_regions, msg->payload.bytes, sizeof n_regions);
+        want_fds = n_regions <= VHU_MAX_FDS ? (int) n_regions : -1;
         break;
+    }
     }
     if (msg->n_fds != want_fds) {
         return reject(dev, msg, EBADF, "wrong number of fds");

@@ -23,8 +23,9 @@
 #define VHU_UNLIKELY(X) __builtin_expect(!!(X), 0)
 
 /* One vring.  Fields above 'lock' are written by the control thread only;
- * the datapath reads 'ready' and everything in 'ring' with 'lock' held. */
-struct vhu_vring {
+ * the datapath reads 'ready' and everything in 'ring' with 'lock' held.
+ * Cache-line aligned so that threads on different vrings share no line. */
+struct __attribute__((aligned(64))) vhu_vring {
     /* Set up by messages. */
     uint32_t num;                       /* 0 until SET_VRING_NUM. */
     struct vhu_vring_addr addr;

@@ -38,6 +38,7 @@ struct options {
 };
 
 static atomic_bool stop;
+static atomic_ullong echo_drops;   /* Frames the guest had no room for. */
 static struct vhu_dev *dev;
 
 static void
@@ -156,6 +157,9 @@ echo_pair(struct worker *w, int qp)
         sent += vhu_enqueue_burst(dev, vhu_rx_vring(qp), pkts + sent,
                                   n - sent);
     }
+    if (sent < n) {
+        atomic_fetch_add(&echo_drops, n - sent);
+    }
     return n;
 }
 
@@ -232,12 +236,14 @@ print_counters(int n_queues)
     printf("backend_guest_tx_frames: %" PRIu64 "\n"
            "backend_guest_rx_frames: %" PRIu64 "\n"
            "backend_drops: %" PRIu64 "\n"
+           "backend_echo_drops: %llu\n"
            "backend_ring_errors: %" PRIu64 "\n"
            "backend_notifications: %" PRIu64 "\n"
            "backend_messages: %" PRIu64 "\n"
            "backend_messages_rejected: %" PRIu64 "\n"
            "backend_connects: %" PRIu64 "\n",
-           tx, rx, drops, errors, notes, st.msgs, st.msgs_rejected,
+           tx, rx, drops, atomic_load(&echo_drops), errors, notes, st.msgs,
+           st.msgs_rejected,
            st.connects);
 }
 
