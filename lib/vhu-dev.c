@@ -226,7 +226,6 @@ vhu_dev_reset_state(struct vhu_dev *dev)
     dev->mem = NULL;
     vhu_dev_unlock_all(dev);
     dev->features = dev->protocol_features = 0;
-    dev->features_set = false;
     dev->mtu = 0;
     dev->status = 0;
     dev->hdr_len = sizeof(struct vhu_net_hdr);
@@ -481,8 +480,14 @@ vhu_dev_n_vrings(const struct vhu_dev *dev)
 bool
 vhu_dev_vring_ready(const struct vhu_dev *dev, int vring)
 {
-    return ((unsigned int) vring < 2u * dev->max_queue_pairs
-            && __atomic_load_n(&dev->vrings[vring].ready, __ATOMIC_RELAXED));
+    const struct vhu_vring *vq;
+
+    if ((unsigned int) vring >= 2u * dev->max_queue_pairs) {
+        return false;
+    }
+    vq = &dev->vrings[vring];
+    return (__atomic_load_n(&vq->ready, __ATOMIC_RELAXED)
+            && !__atomic_load_n(&vq->broken, __ATOMIC_RELAXED));
 }
 
 int
@@ -504,16 +509,18 @@ load_counter(const uint64_t *p)
 }
 
 int
-vhu_dev_vring_info(const struct vhu_dev *dev, int vring,
+vhu_dev_vring_info(struct vhu_dev *dev, int vring,
                    struct vhu_vring_info *info)
 {
-    const struct vhu_vring *vq;
+    struct vhu_vring *vq;
 
     if ((unsigned int) vring >= 2u * dev->max_queue_pairs) {
         return EINVAL;
     }
     vq = &dev->vrings[vring];
     memset(info, 0, sizeof *info);
+    /* The lock keeps the ring mapped while we read its indexes. */
+    vhu_vring_lock(vq);
     info->enabled = vq->enabled;
     info->started = vq->started;
     info->ready = vq->ready;
@@ -527,6 +534,7 @@ vhu_dev_vring_info(const struct vhu_dev *dev, int vring,
         info->used_idx = __atomic_load_n(&vq->ring.used->idx,
                                          __ATOMIC_RELAXED);
     }
+    vhu_vring_unlock(vq);
     info->has_kick = vq->kick_fd >= 0;
     info->has_call = vq->call_fd >= 0;
     info->packets = load_counter(&vq->packets);

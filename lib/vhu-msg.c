@@ -12,7 +12,10 @@
 #include "vhu-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct reply {
     uint32_t size;
@@ -65,6 +68,11 @@ static handler_fn get_features, set_features, get_protocol_features,
 #define REJECT(REQ, WHY) \
     [VHU_REQ_##REQ] = { #REQ, NULL, WHY, 0, 0, FDS_NONE, VRING_NONE, -1, \
                         false }
+/* A rejected request whose frontend waits for a reply: the connection is
+ * closed rather than left hanging. */
+#define REJECT_REPLY(REQ, WHY) \
+    [VHU_REQ_##REQ] = { #REQ, NULL, WHY, 0, 0, FDS_NONE, VRING_NONE, -1, \
+                        true }
 
 static const struct request_info requests[VHU_REQ_MAX_] = {
     ROW_(GET_FEATURES, get_features, 0, 0, FDS_NONE, VRING_NONE, -1, true),
@@ -100,18 +108,18 @@ static const struct request_info requests[VHU_REQ_MAX_] = {
         false),
     REJECT(SET_BACKEND_REQ_FD, "the BACKEND_REQ protocol feature is not "
            "offered"),
-    REJECT(IOTLB_MSG, "VIRTIO_F_IOMMU_PLATFORM is not offered"),
+    REJECT_REPLY(IOTLB_MSG, "VIRTIO_F_IOMMU_PLATFORM is not offered"),
     REJECT(SET_VRING_ENDIAN, "the CROSS_ENDIAN protocol feature is not "
            "offered"),
-    REJECT(GET_CONFIG, "the CONFIG protocol feature is not offered"),
+    REJECT_REPLY(GET_CONFIG, "the CONFIG protocol feature is not offered"),
     REJECT(SET_CONFIG, "the CONFIG protocol feature is not offered"),
-    REJECT(CREATE_CRYPTO_SESSION, "not a crypto device"),
+    REJECT_REPLY(CREATE_CRYPTO_SESSION, "not a crypto device"),
     REJECT(CLOSE_CRYPTO_SESSION, "not a crypto device"),
-    REJECT(POSTCOPY_ADVISE, "postcopy migration is not offered"),
+    REJECT_REPLY(POSTCOPY_ADVISE, "postcopy migration is not offered"),
     REJECT(POSTCOPY_LISTEN, "postcopy migration is not offered"),
-    REJECT(POSTCOPY_END, "postcopy migration is not offered"),
-    REJECT(GET_INFLIGHT_FD, "the INFLIGHT_SHMFD protocol feature is not "
-           "offered"),
+    REJECT_REPLY(POSTCOPY_END, "postcopy migration is not offered"),
+    REJECT_REPLY(GET_INFLIGHT_FD, "the INFLIGHT_SHMFD protocol feature is "
+                 "not offered"),
     REJECT(SET_INFLIGHT_FD, "the INFLIGHT_SHMFD protocol feature is not "
            "offered"),
     REJECT(GPU_SET_SOCKET, "not a GPU device"),
@@ -225,8 +233,9 @@ send_reply(struct vhu_dev *dev, const struct vhu_msg *msg,
         .size = reply->size,
     };
 
-    /* A frontend that does not read its replies is closed, not waited on. */
-    return vhu_sock_send(dev->conn_fd, &hdr, &reply->u, NULL, 0, 1000);
+    /* Never wait: a frontend that leaves no room in its socket for a reply
+     * is closed, so the control thread does not block. */
+    return vhu_sock_send(dev->conn_fd, &hdr, &reply->u, NULL, 0, 0);
 }
 
 int
@@ -246,7 +255,7 @@ vhu_msg_dispatch(struct vhu_dev *dev, struct vhu_msg *msg)
     } else if (!ri || !ri->name) {
         error = reject(dev, msg, ENOSYS, "unknown request");
     } else if (!ri->handler) {
-        error = reject(dev, msg, ENOTSUP, ri->why);
+        error = reject(dev, msg, ri->has_reply ? EPROTO : ENOTSUP, ri->why);
     } else {
         error = check_generic(dev, ri, msg, &vring);
         if (!error) {
@@ -298,12 +307,15 @@ set_features(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     if (features & ~dev->offered_features) {
         return reject(dev, msg, EINVAL, "features that were not offered");
     }
+    /* Bursts read the features and header length: change them only while
+     * no burst runs. */
+    vhu_dev_lock_all(dev);
     dev->features = features;
-    dev->features_set = true;
     dev->hdr_len = (features & (VHU_BIT(VHU_F_VERSION_1)
                                 | VHU_BIT(VHU_F_NET_MRG_RXBUF))
                     ? sizeof(struct vhu_net_hdr)
                     : sizeof(struct vhu_net_hdr) - sizeof(uint16_t));
+    vhu_dev_unlock_all(dev);
     for (int i = 0; i < 2 * dev->max_queue_pairs; i++) {
         if (dev->vrings[i].ready) {
             vhu_dev_update_vring(dev, i);
@@ -313,19 +325,37 @@ set_features(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     return 0;
 }
 
+/* GET/SET_PROTOCOL_FEATURES are valid only if we offered the
+ * PROTOCOL_FEATURES virtio feature bit. */
+static int
+check_pf_offered(struct vhu_dev *dev, const struct vhu_msg *msg)
+{
+    return (dev->offered_features & VHU_BIT(VHU_F_PROTOCOL_FEATURES)
+            ? 0 : reject(dev, msg, ENOTSUP,
+                         "PROTOCOL_FEATURES was not offered"));
+}
+
 static int
 get_protocol_features(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
                       struct reply *reply)
 {
-    reply_u64(reply, dev->offered_protocol_features);
-    return 0;
+    int error = check_pf_offered(dev, msg);
+
+    if (!error) {
+        reply_u64(reply, dev->offered_protocol_features);
+    }
+    return error;
 }
 
 static int
 set_protocol_features(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
                       struct reply *reply)
 {
-    if (msg->payload.u64 & ~dev->offered_protocol_features) {
+    int error = check_pf_offered(dev, msg);
+
+    if (error) {
+        return error;
+    } else if (msg->payload.u64 & ~dev->offered_protocol_features) {
         return reject(dev, msg, EINVAL,
                       "protocol features that were not offered");
     }
@@ -449,8 +479,10 @@ set_vring_num(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     if (vq->started) {
         return reject(dev, msg, EBUSY, "vring is running");
     }
+    vhu_vring_lock(vq);
     vq->num = num;
     vq->broken = false;
+    vhu_vring_unlock(vq);
     vhu_dev_update_vring(dev, vring);
     return 0;
 }
@@ -533,12 +565,44 @@ set_vring_kick(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     struct vhu_vring *vq = &dev->vrings[vring];
 
     swap_vring_fd(vq, msg, &vq->kick_fd);
+    vhu_vring_lock(vq);
     vq->started = true;
     vq->broken = false;
     if (!(dev->features & VHU_BIT(VHU_F_PROTOCOL_FEATURES))) {
         vq->enabled = true;     /* Without it, rings start enabled. */
     }
+    vhu_vring_unlock(vq);
     vhu_dev_update_vring(dev, vring);
+    return 0;
+}
+
+/* We write to call and err fds from the datapath, so they must be eventfds
+ * (a pipe could fill up) and non-blocking (a frontend could push an
+ * eventfd's counter to its limit).  The flag is set on the open file that
+ * the frontend shares; frontends such as QEMU create their eventfds
+ * non-blocking anyway. */
+static int
+check_notify_fd(struct vhu_dev *dev, const struct vhu_msg *msg)
+{
+    static const char eventfd_link[] = "anon_inode:[eventfd]";
+    char path[64], target[sizeof eventfd_link + 1];
+    ssize_t n;
+    int fd, flags;
+
+    if (!msg->n_fds) {
+        return 0;               /* NOFD. */
+    }
+    fd = msg->fds[0];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    n = readlink(path, target, sizeof target);
+    if (n >= 0 && ((size_t) n != strlen(eventfd_link)
+                   || memcmp(target, eventfd_link, n))) {
+        return reject(dev, msg, EBADF, "notification fd is not an eventfd");
+    }
+    flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        return reject(dev, msg, EBADF, "cannot make the fd non-blocking");
+    }
     return 0;
 }
 
@@ -546,16 +610,25 @@ static int
 set_vring_call(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
                struct reply *reply)
 {
-    swap_vring_fd(&dev->vrings[vring], msg, &dev->vrings[vring].call_fd);
-    return 0;
+    int error = check_notify_fd(dev, msg);
+
+    if (!error) {
+        swap_vring_fd(&dev->vrings[vring], msg,
+                      &dev->vrings[vring].call_fd);
+    }
+    return error;
 }
 
 static int
 set_vring_err(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
               struct reply *reply)
 {
-    swap_vring_fd(&dev->vrings[vring], msg, &dev->vrings[vring].err_fd);
-    return 0;
+    int error = check_notify_fd(dev, msg);
+
+    if (!error) {
+        swap_vring_fd(&dev->vrings[vring], msg, &dev->vrings[vring].err_fd);
+    }
+    return error;
 }
 
 static int

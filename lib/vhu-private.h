@@ -64,7 +64,6 @@ struct vhu_dev {
     /* Negotiated state; reset on disconnect. */
     uint64_t features;
     uint64_t protocol_features;
-    bool features_set;
     uint16_t mtu;
     uint8_t status;
     uint32_t hdr_len;                   /* virtio-net header bytes. */

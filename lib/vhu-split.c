@@ -19,7 +19,8 @@ is_pow2(uint32_t x)
 }
 
 /* Translates 'bytes' at frontend address 'uaddr'; the whole range must be
- * in one region and aligned to 'align'. */
+ * in one region, and both the frontend address and our pointer must be
+ * aligned to 'align' (a region's mmap_offset could otherwise skew ours). */
 static void *
 map_part(const struct vhu_mem *mem, uint64_t uaddr, uint64_t bytes,
          uint64_t align, int *error)
@@ -34,6 +35,10 @@ map_part(const struct vhu_mem *mem, uint64_t uaddr, uint64_t bytes,
     hva = vhu_mem_uaddr_to_hva(mem, uaddr, &len);
     if (!hva || len < bytes) {
         *error = EFAULT;
+        return NULL;
+    }
+    if ((uintptr_t) hva % align) {
+        *error = EINVAL;
         return NULL;
     }
     return hva;

@@ -26,8 +26,9 @@
  *
  * The control side takes a vring's lock (waiting only for one burst to end)
  * before it changes that vring or the guest memory table, so a burst never
- * sees a half-updated ring or an unmapped region.  Guest memory is touched
- * only inside bursts.
+ * sees a half-updated ring or an unmapped region.  Outside bursts, the
+ * control side touches guest memory only under the vring's lock (to set
+ * VRING_USED_F_NO_NOTIFY and to read ring indexes for introspection).
  *
  * Guest input is hostile: a bad message is rejected (or the connection is
  * closed) and logged with a rate limit; a bad ring marks only that vring
@@ -95,8 +96,10 @@ int vhu_dev_fd(const struct vhu_dev *);
  * reconnects after its backoff; a server accepts again. */
 void vhu_dev_disconnect(struct vhu_dev *);
 
-/* Introspection, safe from the control thread.  Values may be slightly
- * stale when read elsewhere. */
+/* Introspection.  Call these from the control thread (the one that calls
+ * vhu_dev_run()) or serialize with it; vhu_dev_vring_ready() and the
+ * counters may also be read from datapath threads.  A broken vring is not
+ * ready. */
 bool vhu_dev_is_connected(const struct vhu_dev *);
 uint64_t vhu_dev_features(const struct vhu_dev *);          /* Negotiated. */
 uint64_t vhu_dev_protocol_features(const struct vhu_dev *); /* Negotiated. */
@@ -125,8 +128,9 @@ struct vhu_vring_info {
     uint64_t errors;            /* Ring errors (the vring was broken). */
     uint64_t notifications;     /* Call-eventfd writes. */
 };
-int vhu_dev_vring_info(const struct vhu_dev *, int vring,
-                       struct vhu_vring_info *);
+/* Takes the vring's lock briefly (waiting at most for one burst), so call
+ * it from the control side, not from a datapath thread. */
+int vhu_dev_vring_info(struct vhu_dev *, int vring, struct vhu_vring_info *);
 
 struct vhu_mem_info {
     uint64_t gpa, size, uaddr, mmap_offset;

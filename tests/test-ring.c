@@ -441,6 +441,25 @@ test_map_checks(void)
     guest_fini(&g);
 }
 
+/* A region whose mmap_offset is odd leaves frontend addresses aligned but
+ * our pointers skewed: the rings must still be refused. */
+static void
+test_map_skewed_offset(void)
+{
+    struct vhu_mem_region_desc r = { GPA_BASE, 65536, UADDR_BASE, 1 };
+    int fd = test_memfd(65536 + 4096);
+    struct vhu_split ring;
+    struct vhu_mem *mem;
+
+    memset(&ring, 0, sizeof ring);
+    CHECK_EQ(vhu_mem_build(&r, &fd, 1, &mem), 0);
+    CHECK_EQ(vhu_split_map(&ring, mem, 64, UADDR_BASE, UADDR_BASE + 4096,
+                           UADDR_BASE + 8192), EINVAL);
+    CHECK(ring.desc == NULL);
+    vhu_mem_free(mem);
+    close(fd);
+}
+
 static void
 test_publish_notify(void)
 {
@@ -481,6 +500,7 @@ const struct test_case test_ring_cases[] = {
     { "ring-indirect-nested-and-loop", test_indirect_nested_and_loop },
     { "ring-across-regions", test_indirect_across_regions },
     { "ring-map-checks", test_map_checks },
+    { "ring-map-skewed-offset", test_map_skewed_offset },
     { "ring-publish-notify", test_publish_notify },
     { NULL, NULL },
 };
