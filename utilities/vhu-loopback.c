@@ -150,12 +150,21 @@ echo_pair(struct worker *w, int qp)
         pkts[i].size = BUF_SIZE;
     }
     n = vhu_dequeue_burst(dev, vhu_tx_vring(qp), pkts, BURST);
-    /* Keep trying while the guest drains its RX ring, but never forever:
-     * whatever still does not fit after that is dropped. */
-    for (int tries = 0; sent < n && tries < 1000 && !atomic_load(&stop);
+    /* Keep trying while the guest drains its RX ring (or the control
+     * thread swaps the memory table), but not for ever: whatever still
+     * does not fit after about 100 ms is dropped and counted.  Frames of a
+     * frontend that went away are dropped at once, never handed to the
+     * next one. */
+    for (int tries = 0; sent < n && tries < 2000 && !atomic_load(&stop)
+                        && vhu_dev_vring_ready(dev, vhu_rx_vring(qp));
          tries++) {
-        sent += vhu_enqueue_burst(dev, vhu_rx_vring(qp), pkts + sent,
-                                  n - sent);
+        int placed = vhu_enqueue_burst(dev, vhu_rx_vring(qp), pkts + sent,
+                                       n - sent);
+        if (!placed) {
+            struct timespec ts = { 0, 50000 };
+            nanosleep(&ts, NULL);
+        }
+        sent += placed;
     }
     if (sent < n) {
         atomic_fetch_add(&echo_drops, n - sent);

@@ -43,6 +43,7 @@ struct options {
     bool server;
     int mem_mb, regions, queues, ring_size;
     bool fd_per_region;
+    int remap_mem_ms;           /* 0: never change the memory table. */
     uint64_t features_off;
     bool no_reply_ack, qemu_order, interrupts, verbose, ignore_foreign;
     long long send_n, recv_n, ping_n, count; /* -1: not requested. */
@@ -72,6 +73,9 @@ usage(void)
 "  --mem MB               guest memory (default 64)\n"
 "  --regions N            memory regions, 1..8 (default 1)\n"
 "  --fd-per-region        one memfd per region (default: one shared)\n"
+"  --remap-mem MS         during traffic, send a changed memory table (the\n"
+"                         same memory split into N or N+1 regions) every\n"
+"                         MS ms, under the live rings\n"
 "  --queues N             queue pairs (default 1)\n"
 "  --ring-size N          descriptors per vring, a power of 2 (default 256)\n"
 "  --no-mrg-rxbuf --no-event-idx --no-indirect --no-mq --no-version-1\n"
@@ -172,7 +176,7 @@ enum {
     OPT_ECHO, OPT_COUNT, OPT_PING, OPT_THROUGHPUT, OPT_TIMEOUT,
     OPT_IGNORE_FOREIGN, OPT_TX_HDR_SEP, OPT_TX_INDIRECT, OPT_TX_SEG,
     OPT_RX_HDR_SEP, OPT_RX_INDIRECT, OPT_RX_SEGS, OPT_SOCKET,
-    OPT_FD_PER_REGION,
+    OPT_FD_PER_REGION, OPT_REMAP_MEM,
 };
 
 static const struct option longopts[] = {
@@ -202,6 +206,7 @@ static const struct option longopts[] = {
     { "echo", no_argument, NULL, OPT_ECHO },
     { "count", required_argument, NULL, OPT_COUNT },
     { "ping", required_argument, NULL, OPT_PING },
+    { "remap-mem", required_argument, NULL, OPT_REMAP_MEM },
     { "throughput", required_argument, NULL, OPT_THROUGHPUT },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "ignore-foreign", no_argument, NULL, OPT_IGNORE_FOREIGN },
@@ -251,6 +256,7 @@ parse_option(struct options *o, int c, const char *arg)
     case OPT_REGIONS:
         return parse_int(arg, 1, VHU_MEM_TABLE_MAX_REGIONS, &o->regions);
     case OPT_FD_PER_REGION: o->fd_per_region = true; return 0;
+    case OPT_REMAP_MEM: return parse_int(arg, 1, 60000, &o->remap_mem_ms);
     case OPT_QUEUES: return parse_int(arg, 1, VHU_MAX_QUEUE_PAIRS, &o->queues);
     case OPT_RING_SIZE:
         if (parse_int(arg, 1, VHU_MAX_RING_SIZE, &v) || v & (v - 1)) {
@@ -315,6 +321,12 @@ check_options(struct options *o)
     if (modes > 1) {
         fprintf(stderr, "vhu-peer: --send/--recv, --echo, --ping and "
                 "--throughput exclude each other\n");
+        return EINVAL;
+    }
+    if (o->remap_mem_ms
+        && (o->fd_per_region || o->regions >= VHU_MEM_TABLE_MAX_REGIONS)) {
+        fprintf(stderr, "vhu-peer: --remap-mem needs one shared memfd and "
+                "--regions below %d\n", VHU_MEM_TABLE_MAX_REGIONS);
         return EINVAL;
     }
     if (o->count >= 0 && !o->echo) {
@@ -624,6 +636,10 @@ struct peer {
     bool measuring;
     uint64_t rx_in_window;
 
+    /* Memory table changes sent under live rings (--remap-mem). */
+    long long next_remap_ns;
+    uint64_t mem_table_changes;
+
     /* Counters. */
     uint64_t tx_frames, tx_bytes, tx_drops;
     uint64_t rx_frames, rx_bytes, rx_bad, rx_dup, rx_foreign;
@@ -733,6 +749,9 @@ peer_setup(struct peer *p)
     vhf_mem_opts_init(&mo);
     mo.spread = true;
     mo.fd_per_region = o->fd_per_region;
+    if (o->remap_mem_ms) {
+        mo.gpa_hole = 0;        /* So re-splitting moves no gpa. */
+    }
     error = vhf_mem_create((size_t) o->mem_mb << 20, o->regions, &mo,
                            &p->mem);
     if (error) {
@@ -1043,10 +1062,42 @@ peer_poll(struct peer *p, bool sending)
     return moved > 0;
 }
 
+/* Re-splits guest memory into the other of N and N+1 regions and sends
+ * the changed table while the rings run.  No gpa or frontend address
+ * moves, so the backend must re-translate its live rings and carry on. */
+static void
+peer_remap_mem(struct peer *p, long long now)
+{
+    int n;
+    int error;
+
+    if (!p->o->remap_mem_ms || now < p->next_remap_ns) {
+        return;
+    }
+    if (p->next_remap_ns) {
+        n = p->mem->n_regions == p->o->regions ? p->o->regions + 1
+                                               : p->o->regions;
+        error = vhf_mem_resplit(p->mem, n, NULL, 0);
+        if (!error) {
+            error = vhf_set_mem_table(p->conn, p->mem);
+        }
+        if (error) {
+            fprintf(stderr, "vhu-peer: changing the memory table: %s\n",
+                    strerror(error));
+            p->failure = "memory table change failed";
+            stop = 1;
+            return;
+        }
+        p->mem_table_changes++;
+    }
+    p->next_remap_ns = now + p->o->remap_mem_ms * 1000000LL;
+}
+
 /* Housekeeping every few milliseconds: interrupts and the connection. */
 static void
 peer_housekeeping(struct peer *p, long long now, long long *nextp)
 {
+    peer_remap_mem(p, now);
     if (now < *nextp) {
         return;
     }
@@ -1285,6 +1336,7 @@ print_counters(const struct peer *p)
                                             : 0);
     printf("ring_errors: %" PRIu64 "\n", ring_errors);
     printf("kicks: %" PRIu64 "\n", kicks);
+    printf("mem_table_changes: %" PRIu64 "\n", p->mem_table_changes);
     printf("interrupts: %" PRIu64 "\n", interrupts);
 }
 
