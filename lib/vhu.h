@@ -97,9 +97,8 @@ int vhu_dev_fd(const struct vhu_dev *);
 void vhu_dev_disconnect(struct vhu_dev *);
 
 /* Introspection.  Call these from the control thread (the one that calls
- * vhu_dev_run()) or serialize with it; vhu_dev_vring_ready() and the
- * counters may also be read from datapath threads.  A broken vring is not
- * ready. */
+ * vhu_dev_run()) or serialize with it; only vhu_dev_vring_ready() may also
+ * be called from datapath threads.  A broken vring is not ready. */
 bool vhu_dev_is_connected(const struct vhu_dev *);
 uint64_t vhu_dev_features(const struct vhu_dev *);          /* Negotiated. */
 uint64_t vhu_dev_protocol_features(const struct vhu_dev *); /* Negotiated. */

@@ -19,21 +19,6 @@ region(uint64_t gpa, uint64_t size, uint64_t uaddr, uint64_t offset)
     return (struct vhu_mem_region_desc) { gpa, size, uaddr, offset };
 }
 
-/* Lines in /proc/self/maps: one per mapping. */
-static int
-count_maps(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    int n = 0, c;
-
-    CHECK(f != NULL);
-    while ((c = fgetc(f)) != EOF) {
-        n += c == '\n';
-    }
-    fclose(f);
-    return n;
-}
-
 static void
 test_overlap(void)
 {
@@ -220,12 +205,12 @@ test_short_fd(void)
 {
     struct vhu_mem_region_desc r = region(0, 2 * PAGE, 0x1000, PAGE);
     int fd = test_memfd(2 * PAGE);      /* Needs 3 pages. */
-    int maps = count_maps();
+    int maps = test_count_memfd_maps();
     struct vhu_mem *mem;
 
     CHECK_EQ(vhu_mem_build(&r, &fd, 1, &mem), EINVAL);
     CHECK(mem == NULL);
-    CHECK_EQ(count_maps(), maps);
+    CHECK_EQ(test_count_memfd_maps(), maps);
     fd = -1;
     CHECK_EQ(vhu_mem_build(&r, &fd, 1, &mem), EBADF);
 }
@@ -257,7 +242,7 @@ test_add_remove(void)
 {
     struct vhu_mem_region_desc extra = region(0x500000, PAGE, 0x10000000, 0);
     struct vhu_mem_region_desc overlap = region(0x100800, PAGE, 0x2000, 0);
-    int maps = count_maps();
+    int maps = test_count_memfd_maps();
     struct vhu_mem *mem, *more, *less;
     uint64_t len = 4;
     int fd, fd2 = test_memfd(PAGE);
@@ -279,13 +264,13 @@ test_add_remove(void)
     vhu_mem_free(less);
     close(fd);
     close(fd2);
-    CHECK_EQ(count_maps(), maps);
+    CHECK_EQ(test_count_memfd_maps(), maps);
 }
 
 static void
 test_no_leak(void)
 {
-    int maps = count_maps(), fds = test_count_fds();
+    int maps = test_count_memfd_maps(), fds = test_count_fds();
 
     for (int i = 0; i < 50; i++) {
         int fd;
@@ -293,7 +278,7 @@ test_no_leak(void)
         vhu_mem_free(build_two(&fd));
         close(fd);
     }
-    CHECK_EQ(count_maps(), maps);
+    CHECK_EQ(test_count_memfd_maps(), maps);
     CHECK_EQ(test_count_fds(), fds);
 }
 

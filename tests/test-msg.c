@@ -78,22 +78,6 @@ close_all(int *fds, int n)
     }
 }
 
-/* Mappings of the tests' memfds in this process, ours and the backend's. */
-static int
-count_guest_maps(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    char line[1024];
-    int n = 0;
-
-    CHECK(f != NULL);
-    while (fgets(line, sizeof line, f)) {
-        n += strstr(line, "memfd:vhu-test") != NULL;
-    }
-    fclose(f);
-    return n;
-}
-
 /* A memfd of MEMFD_SIZE bytes, also mapped here at '*mapp'. */
 static int
 guest_memfd(uint8_t **mapp)
@@ -149,7 +133,7 @@ struct conn {
     int max_qp;
     int fd;                     /* Our (the frontend's) end, or -1. */
     int fds_start;              /* Open fds before the device existed. */
-    int maps_start;             /* count_guest_maps() then. */
+    int maps_start;             /* test_count_memfd_maps() then. */
 };
 
 static void
@@ -182,7 +166,7 @@ conn_create_with(struct conn *c, const char *tag, int max_qp,
     cfg.path = c->path;
     c->max_qp = max_qp ? max_qp : VHU_MAX_QUEUE_PAIRS;
     c->fds_start = test_count_fds();
-    c->maps_start = count_guest_maps();
+    c->maps_start = test_count_memfd_maps();
     CHECK_EQ(vhu_dev_create(&cfg, &c->dev), 0);
     CHECK_EQ(test_count_fds(), c->fds_start + 1);
     CHECK(access(c->path, F_OK) == 0);
@@ -208,7 +192,7 @@ conn_base(const struct conn *c)
 static int
 new_maps(const struct conn *c)
 {
-    return count_guest_maps() - c->maps_start;
+    return test_count_memfd_maps() - c->maps_start;
 }
 
 /* Destroys the device; every fd it had must be closed and its socket file

@@ -31,6 +31,21 @@ test_count_fds(void)
 }
 
 int
+test_count_memfd_maps(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[1024];
+    int n = 0;
+
+    CHECK(f != NULL);
+    while (fgets(line, sizeof line, f)) {
+        n += strstr(line, "/memfd:vhu-test") != NULL;
+    }
+    fclose(f);
+    return n;
+}
+
+int
 test_memfd(size_t size)
 {
     int fd = memfd_create("vhu-test", MFD_CLOEXEC);

@@ -39,6 +39,9 @@ struct test_case {
 
 /* Number of open fds in this process. */
 int test_count_fds(void);
+/* Mappings of test memfds (test_memfd()) in this process.  Other mappings
+ * come and go with the allocator, especially under AddressSanitizer. */
+int test_count_memfd_maps(void);
 /* A memfd of 'size' bytes; exits on failure (test setup, not the code
  * under test). */
 int test_memfd(size_t size);

@@ -3,8 +3,8 @@
  *
  * This is the other side of lib/: what QEMU plus a guest virtio-net driver
  * would do.  utilities/vhu-peer uses it to drive any vhost-user backend (our
- * library, OVS-DPDK, DPDK vhost), and the unit tests use it as a "fake guest"
- * that can also write hostile rings and malformed messages.  It depends on
+ * library, OVS-DPDK, DPDK vhost); it can also write hostile rings and
+ * malformed messages, as a "fake guest" for tests.  It depends on
  * lib/vhu-proto.h and lib/vhu-socket.[ch] only, never on the backend itself.
  *
  * Pieces:
