@@ -1,0 +1,1164 @@
+/*
+ * netdev-vhostuser.c: the Open vSwitch netdev provider for vhost-user ports,
+ * built on libvhostuser (lib/vhu.h).  It is linked into ovs-vswitchd (see
+ * plugin/vhostuser-register.c) and is the only code of this project that
+ * includes OVS headers.
+ *
+ * Types: "vhostuser" (OVS listens at <vhost-sock-dir>/<port name>) and
+ * "vhostuserclient" (OVS connects to options:vhost-server-path), plus
+ * "dpdkvhostuser" and "dpdkvhostuserclient" as aliases so that existing
+ * configurations work unchanged.
+ *
+ * Threads:
+ *   - The vhost-user control plane runs in the OVS main thread, through the
+ *     class run() and wait() hooks: vhu_dev_run() never blocks, and its
+ *     event callbacks call netdev_request_reconfigure() and
+ *     netdev_change_seq_changed() directly.  No thread of ours exists, so
+ *     none can take an OVS lock.
+ *   - PMD threads call rxq_recv() (guest TX) and send() (guest RX).  The
+ *     library's bursts only try-lock a vring, so a PMD never waits for the
+ *     control plane; send() serializes PMDs that share a guest queue with a
+ *     per-queue spinlock held for one burst.
+ *   - reconfigure() runs with the port quiesced and sets n_rxq/n_txq from
+ *     the queue pairs the guest made ready.
+ */
+#include <config.h>
+
+#include "netdev-vhostuser.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include "dirs.h"
+#include "dp-packet.h"
+#include "dpif-netdev.h"
+#include "fatal-signal.h"
+#include "netdev-provider.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "packets.h"
+#include "openvswitch/poll-loop.h"
+#include "smap.h"
+#include "timeval.h"
+#include "unixctl.h"
+#include "util.h"
+
+#include "vhu.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_vhostuser);
+
+#define VHOSTUSER_TX_RETRIES_DEFAULT 8
+#define VHOSTUSER_TX_RETRIES_MAX 32
+#define VHOSTUSER_MAX_QUEUES 128    /* Queue pairs offered to the guest. */
+
+/* Per guest queue pair: what the datapath counts. */
+struct vhostuser_queue {
+    atomic_flag tx_lock;            /* Serializes send() on this queue. */
+    /* rx: written by the one PMD polling this rxq.  tx: under tx_lock. */
+    atomic_uint64_t rx_packets, rx_bytes, rx_dropped;
+    atomic_uint64_t tx_packets, tx_bytes, tx_dropped;
+};
+
+struct netdev_vhostuser {
+    struct netdev up;
+    struct ovs_list list_node;      /* In 'vhostuser_devs'. */
+
+    /* Protects the configuration below against the main thread's other
+     * callers; the datapath never takes it. */
+    struct ovs_mutex mutex;
+    bool client;
+    char *path;                     /* Socket path, or NULL (client with no
+                                     * vhost-server-path yet). */
+    struct vhu_dev *vhu;            /* NULL until 'path' is known. */
+    struct eth_addr mac;
+    int user_mtu;                   /* From mtu_request, or 0. */
+    enum netdev_flags flags;
+    int requested_n_txq;            /* From set_tx_multiq(). */
+    bool carrier;                   /* Last value reported. */
+
+    /* Read by the datapath. */
+    atomic_int tx_retries_max;
+    atomic_int mtu;                 /* Effective MTU. */
+    int n_queues;                   /* Guest queue pairs in use (>= 1). */
+    struct vhostuser_queue queues[VHOSTUSER_MAX_QUEUES];
+
+    /* Custom statistics. */
+    atomic_uint64_t tx_retries;
+    atomic_uint64_t tx_failure_drops;
+    atomic_uint64_t tx_mtu_exceeded_drops;
+};
+
+/* An rxq is polled by one PMD thread at a time, so its stash of empty
+ * packets needs no lock.  Packets that a burst did not fill stay for the
+ * next one, so an idle poll allocates nothing. */
+struct netdev_rxq_vhostuser {
+    struct netdev_rxq up;
+    uint32_t stash_size;            /* Frame capacity of stashed packets. */
+    int n_stash;
+    struct dp_packet *stash[NETDEV_MAX_BURST];
+};
+
+/* All our netdevs, for the class run()/wait() hooks and vhostuser/show.
+ * Touched only by the main thread. */
+static struct ovs_list vhostuser_devs = OVS_LIST_INITIALIZER(&vhostuser_devs);
+
+/* Directory for "vhostuser" sockets, from other_config:vhost-sock-dir. */
+static char *vhost_sock_dir;
+
+static int netdev_vhostuser_construct(struct netdev *);
+
+static bool
+is_vhostuser_class(const struct netdev_class *class)
+{
+    return class->construct == netdev_vhostuser_construct;
+}
+
+static struct netdev_vhostuser *
+netdev_vhostuser_cast(const struct netdev *netdev)
+{
+    ovs_assert(is_vhostuser_class(netdev_get_class(netdev)));
+    return CONTAINER_OF(netdev, struct netdev_vhostuser, up);
+}
+
+static bool
+class_is_client(const struct netdev_class *class)
+{
+    return strstr(class->type, "client") != NULL;
+}
+
+/* Logging from the library goes to this module's VLOG. */
+static void
+netdev_vhostuser_log(int level, const char *msg)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(20, 60);
+    enum vlog_level vl = (level <= 3 ? VLL_ERR : level == 4 ? VLL_WARN
+                          : level <= 6 ? VLL_INFO : VLL_DBG);
+
+    if (vl == VLL_WARN || vl == VLL_ERR) {
+        /* The library rate-limits too; this keeps OVS's log in check when
+         * several ports misbehave at once. */
+        vlog_rate_limit(&this_module, vl, &rl, "%s", msg);
+    } else {
+        vlog(&this_module, vl, "%s", msg);
+    }
+}
+
+/* Called by ovs-vswitchd's bridge with the Open_vSwitch other_config on
+ * every pass of its main loop, before ports are (re)configured.  OVS-DPDK
+ * reads vhost-sock-dir in the same place; the link wraps the stock
+ * non-DPDK dpdk_init() (see plugin/automake.mk). */
+void __real_dpdk_init(const struct smap *);
+void __wrap_dpdk_init(const struct smap *);
+
+void
+__wrap_dpdk_init(const struct smap *ovs_other_config)
+{
+    const char *dir = smap_get(ovs_other_config, "vhost-sock-dir");
+
+    if (!nullable_string_is_equal(dir, vhost_sock_dir)) {
+        free(vhost_sock_dir);
+        vhost_sock_dir = nullable_xstrdup(dir);
+        VLOG_INFO("vhost-sock-dir is %s", dir ? dir : "(the OVS rundir)");
+    }
+    __real_dpdk_init(ovs_other_config);
+}
+
+/* Returns the directory for server-mode sockets (caller frees), or NULL
+ * with '*errp' set. */
+static char *
+vhostuser_sock_dir(char **errp)
+{
+    if (!vhost_sock_dir) {
+        return xstrdup(ovs_rundir());
+    } else if (strstr(vhost_sock_dir, "..")) {
+        *errp = xasprintf("other_config:vhost-sock-dir \"%s\" must not "
+                          "contain \"..\"", vhost_sock_dir);
+        return NULL;
+    } else if (vhost_sock_dir[0] == '/') {
+        return xstrdup(vhost_sock_dir);
+    }
+    /* Relative, as in OVS-DPDK: below the OVS rundir. */
+    return xasprintf("%s/%s", ovs_rundir(), vhost_sock_dir);
+}
+
+/* A port name becomes a file name: refuse what cannot be one. */
+static bool
+port_name_is_valid(const char *name)
+{
+    if (!name[0] || name[0] == '.' || strlen(name) > 64) {
+        return false;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!isalnum((unsigned char) *p) && !strchr("-_.:@+", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* sun_path holds 108 bytes including the terminating null. */
+#define VHOSTUSER_MAX_PATH 107
+
+static int
+validate_socket_path(const char *path, char **errp)
+{
+    if (path[0] != '/') {
+        *errp = xasprintf("socket path \"%s\" is not absolute", path);
+        return EINVAL;
+    } else if (strlen(path) > VHOSTUSER_MAX_PATH) {
+        *errp = xasprintf("socket path \"%s\" is longer than %d bytes", path,
+                          VHOSTUSER_MAX_PATH);
+        return ENAMETOOLONG;
+    }
+    return 0;
+}
+
+static struct netdev *
+netdev_vhostuser_alloc(void)
+{
+    struct netdev_vhostuser *dev = xzalloc_cacheline(sizeof *dev);
+
+    return &dev->up;
+}
+
+static void
+netdev_vhostuser_dealloc(struct netdev *netdev)
+{
+    free_cacheline(netdev_vhostuser_cast(netdev));
+}
+
+static int
+effective_mtu(const struct netdev_vhostuser *dev)
+{
+    uint16_t guest_mtu = dev->vhu ? vhu_dev_mtu(dev->vhu) : 0;
+
+    return dev->user_mtu ? dev->user_mtu : guest_mtu ? guest_mtu
+                                                     : ETH_PAYLOAD_MAX;
+}
+
+/* Publishes link state and MTU changes to OVS; requests a reconfiguration
+ * when the guest's ready queue pairs differ from what the datapath uses.
+ * Main thread. */
+static void
+vhostuser_update(struct netdev_vhostuser *dev)
+{
+    int ready = dev->vhu ? vhu_dev_n_ready_pairs(dev->vhu) : 0;
+    bool carrier = dev->vhu && vhu_dev_vring_ready(dev->vhu, 0)
+                   && vhu_dev_vring_ready(dev->vhu, 1);
+    int mtu = effective_mtu(dev);
+    int old_mtu;
+
+    atomic_read_relaxed(&dev->mtu, &old_mtu);
+    if (carrier != dev->carrier || mtu != old_mtu) {
+        dev->carrier = carrier;
+        atomic_store_relaxed(&dev->mtu, mtu);
+        netdev_change_seq_changed(&dev->up);
+    }
+    if (MAX(ready, 1) != dev->n_queues) {
+        netdev_request_reconfigure(&dev->up);
+    }
+}
+
+static void
+vhostuser_event(void *aux, struct vhu_dev *vhu OVS_UNUSED,
+                enum vhu_event ev, int vring OVS_UNUSED)
+{
+    struct netdev_vhostuser *dev = aux;
+
+    if (ev == VHU_EV_CONNECTED || ev == VHU_EV_DISCONNECTED) {
+        VLOG_INFO("%s: vhost-user frontend %s", netdev_get_name(&dev->up),
+                  ev == VHU_EV_CONNECTED ? "connected" : "disconnected");
+        netdev_change_seq_changed(&dev->up);
+    }
+    vhostuser_update(dev);
+}
+
+/* Replaces the library device with one on 'path' (NULL: none). */
+static int
+vhostuser_open_socket(struct netdev_vhostuser *dev, const char *path)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct vhu_dev_config cfg = {
+        .path = path,
+        .client = dev->client,
+        .max_queue_pairs = VHOSTUSER_MAX_QUEUES,
+        .event_cb = vhostuser_event,
+        .aux = dev,
+    };
+    struct vhu_dev *vhu = NULL;
+    int error = 0;
+
+    if (path) {
+        error = vhu_dev_create(&cfg, &vhu);
+        if (error) {
+            return error;
+        }
+    }
+    if (dev->vhu) {
+        if (!dev->client) {
+            fatal_signal_remove_file_to_unlink(dev->path);
+        }
+        vhu_dev_destroy(dev->vhu);
+    }
+    free(dev->path);
+    dev->vhu = vhu;
+    dev->path = nullable_xstrdup(path);
+    if (vhu && !dev->client) {
+        fatal_signal_add_file_to_unlink(path);
+    }
+    return 0;
+}
+
+static int
+netdev_vhostuser_construct(struct netdev *netdev)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    const char *name = netdev_get_name(netdev);
+    char *dir, *path, *error_msg = NULL;
+    int error = 0;
+
+    ovs_mutex_init(&dev->mutex);
+    dev->client = class_is_client(netdev_get_class(netdev));
+    eth_addr_random(&dev->mac);
+    dev->mac.ea[0] = (dev->mac.ea[0] & ~1) | 2;     /* Local, unicast. */
+    dev->requested_n_txq = 1;
+    dev->n_queues = 1;
+    atomic_init(&dev->tx_retries_max, VHOSTUSER_TX_RETRIES_DEFAULT);
+    atomic_init(&dev->mtu, ETH_PAYLOAD_MAX);
+    for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
+        atomic_flag_clear(&dev->queues[i].tx_lock);
+    }
+    netdev->n_rxq = netdev->n_txq = 1;
+
+    if (!dev->client) {
+        if (!port_name_is_valid(name)) {
+            VLOG_ERR("%s: a vhostuser port's name becomes its socket's file "
+                     "name; use letters, digits and -_.:@+ only, not "
+                     "starting with '.'", name);
+            error = EINVAL;
+            goto out;
+        }
+        dir = vhostuser_sock_dir(&error_msg);
+        if (!dir) {
+            VLOG_ERR("%s: %s", name, error_msg);
+            free(error_msg);
+            error = EINVAL;
+            goto out;
+        }
+        path = xasprintf("%s/%s", dir, name);
+        free(dir);
+        error = validate_socket_path(path, &error_msg);
+        if (error) {
+            VLOG_ERR("%s: %s", name, error_msg);
+            free(error_msg);
+        } else {
+            ovs_mutex_lock(&dev->mutex);
+            error = vhostuser_open_socket(dev, path);
+            ovs_mutex_unlock(&dev->mutex);
+            if (error) {
+                VLOG_ERR("%s: cannot listen on %s (%s)", name, path,
+                         ovs_strerror(error));
+            } else {
+                VLOG_INFO("%s: vhost-user server socket %s", name, path);
+            }
+        }
+        free(path);
+    }
+out:
+    if (error) {
+        ovs_mutex_destroy(&dev->mutex);
+        return error;
+    }
+    ovs_list_push_back(&vhostuser_devs, &dev->list_node);
+    return 0;
+}
+
+static void
+netdev_vhostuser_destruct(struct netdev *netdev)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    vhostuser_open_socket(dev, NULL);   /* Closes and unlinks. */
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_list_remove(&dev->list_node);
+    ovs_mutex_destroy(&dev->mutex);
+}
+
+static int
+netdev_vhostuser_get_config(const struct netdev *netdev, struct smap *args)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    int retries;
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->client && dev->path) {
+        smap_add(args, "vhost-server-path", dev->path);
+    }
+    atomic_read_relaxed(&dev->tx_retries_max, &retries);
+    if (retries != VHOSTUSER_TX_RETRIES_DEFAULT) {
+        smap_add_format(args, "tx-retries-max", "%d", retries);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+parse_tx_retries(const struct netdev_vhostuser *dev, const struct smap *args,
+                 int *retriesp, char **errp)
+{
+    const char *s = smap_get(args, "tx-retries-max");
+    int retries;
+
+    *retriesp = VHOSTUSER_TX_RETRIES_DEFAULT;
+    if (!s) {
+        return 0;
+    }
+    if (!str_to_int(s, 10, &retries) || retries < 0
+        || retries > VHOSTUSER_TX_RETRIES_MAX) {
+        *errp = xasprintf("%s: options:tx-retries-max \"%s\" is not an "
+                          "integer in 0..%d", netdev_get_name(&dev->up), s,
+                          VHOSTUSER_TX_RETRIES_MAX);
+        return EINVAL;
+    }
+    *retriesp = retries;
+    return 0;
+}
+
+static int
+set_server_path(struct netdev_vhostuser *dev, const struct smap *args,
+                char **errp) OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+    const char *path = smap_get(args, "vhost-server-path");
+    int error;
+
+    if (!dev->client) {
+        if (path) {
+            VLOG_WARN_ONCE("%s: options:vhost-server-path applies to "
+                           "vhostuserclient ports only; ignored", name);
+        }
+        return 0;
+    }
+    if (!path || !path[0]) {
+        *errp = xasprintf("%s: options:vhost-server-path is required for a "
+                          "vhostuserclient port", name);
+        return EINVAL;
+    }
+    error = validate_socket_path(path, errp);
+    if (!error && !nullable_string_is_equal(path, dev->path)) {
+        error = vhostuser_open_socket(dev, path);
+        if (error) {
+            *errp = xasprintf("%s: cannot use %s (%s)", name, path,
+                              ovs_strerror(error));
+        } else {
+            VLOG_INFO("%s: vhost-user client of %s", name, path);
+        }
+    }
+    return error;
+}
+
+static int
+netdev_vhostuser_set_config(struct netdev *netdev, const struct smap *args,
+                            char **errp)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    int retries, error;
+
+    error = parse_tx_retries(dev, args, &retries, errp);
+    if (error) {
+        return error;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    error = set_server_path(dev, args, errp);
+    if (!error) {
+        atomic_store_relaxed(&dev->tx_retries_max, retries);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return error;
+}
+
+/* The NUMA node we ask OVS to poll from.  Guest memory may live on any
+ * node; finding it is future work, and node 0 exists on every host. */
+#define VHOSTUSER_NUMA 0
+
+static int
+netdev_vhostuser_get_numa_id(const struct netdev *netdev OVS_UNUSED)
+{
+    return VHOSTUSER_NUMA;
+}
+
+static int
+netdev_vhostuser_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->requested_n_txq != (int) n_txq) {
+        dev->requested_n_txq = n_txq;
+        netdev_request_reconfigure(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vhostuser_reconfigure(struct netdev *netdev)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    int ready;
+
+    ovs_mutex_lock(&dev->mutex);
+    ready = dev->vhu ? vhu_dev_n_ready_pairs(dev->vhu) : 0;
+    dev->n_queues = MAX(ready, 1);
+    netdev->n_rxq = dev->n_queues;
+    netdev->n_txq = MAX(dev->requested_n_txq, 1);
+    ovs_mutex_unlock(&dev->mutex);
+    netdev_change_seq_changed(netdev);
+    return 0;
+}
+
+/* Datapath: guest TX. */
+
+static struct netdev_rxq *
+netdev_vhostuser_rxq_alloc(void)
+{
+    struct netdev_rxq_vhostuser *rx = xzalloc_cacheline(sizeof *rx);
+
+    return &rx->up;
+}
+
+static int
+netdev_vhostuser_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+    return 0;
+}
+
+static void
+rxq_stash_free(struct netdev_rxq_vhostuser *rx)
+{
+    for (int i = 0; i < rx->n_stash; i++) {
+        dp_packet_delete(rx->stash[i]);
+    }
+    rx->n_stash = 0;
+}
+
+static void
+netdev_vhostuser_rxq_destruct(struct netdev_rxq *rxq)
+{
+    rxq_stash_free(CONTAINER_OF(rxq, struct netdev_rxq_vhostuser, up));
+}
+
+static void
+netdev_vhostuser_rxq_dealloc(struct netdev_rxq *rxq)
+{
+    free_cacheline(CONTAINER_OF(rxq, struct netdev_rxq_vhostuser, up));
+}
+
+static bool
+netdev_vhostuser_rxq_enabled(struct netdev_rxq *rxq)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
+    struct vhu_dev *vhu = dev->vhu;
+
+    return vhu && vhu_dev_vring_ready(vhu, vhu_tx_vring(rxq->queue_id));
+}
+
+/* The largest frame a guest may send or receive at 'mtu'. */
+static uint32_t
+frame_max(int mtu)
+{
+    return MAX(mtu, ETH_PAYLOAD_MAX) + ETH_HEADER_LEN + 2 * VLAN_HEADER_LEN;
+}
+
+/* Fills the stash with empty packets that hold 'size'-byte frames. */
+static void
+rxq_stash_fill(struct netdev_rxq_vhostuser *rx, uint32_t size)
+{
+    if (rx->stash_size != size) {
+        rxq_stash_free(rx);
+        rx->stash_size = size;
+    }
+    while (rx->n_stash < NETDEV_MAX_BURST) {
+        rx->stash[rx->n_stash++] = dp_packet_new_with_headroom(
+            size, DP_NETDEV_HEADROOM);
+    }
+}
+
+static int
+netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
+                          struct dp_packet_batch *batch, int *qfill)
+{
+    struct netdev_rxq_vhostuser *rx = CONTAINER_OF(rxq,
+                                                   struct netdev_rxq_vhostuser,
+                                                   up);
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
+    struct vhu_pkt pkts[NETDEV_MAX_BURST];
+    struct vhu_dev *vhu = dev->vhu;
+    struct vhostuser_queue *q;
+    uint64_t bytes = 0;
+    int mtu, n;
+
+    if (qfill) {
+        *qfill = 0;
+    }
+    if (!vhu || rxq->queue_id >= VHOSTUSER_MAX_QUEUES) {
+        return EAGAIN;
+    }
+    atomic_read_relaxed(&dev->mtu, &mtu);
+    rxq_stash_fill(rx, frame_max(mtu));
+    for (int i = 0; i < NETDEV_MAX_BURST; i++) {
+        pkts[i].data = dp_packet_data(rx->stash[i]);
+        pkts[i].size = rx->stash_size;
+    }
+    n = vhu_dequeue_burst(vhu, vhu_tx_vring(rxq->queue_id), pkts,
+                          NETDEV_MAX_BURST);
+    if (!n) {
+        return EAGAIN;
+    }
+    /* Hand the first 'n' stashed packets over; the rest move down. */
+    dp_packet_batch_init(batch);
+    for (int i = 0; i < n; i++) {
+        dp_packet_set_size(rx->stash[i], pkts[i].len);
+        bytes += pkts[i].len;
+        dp_packet_batch_add(batch, rx->stash[i]);
+    }
+    memmove(rx->stash, rx->stash + n, (rx->n_stash - n) * sizeof rx->stash[0]);
+    rx->n_stash -= n;
+
+    q = &dev->queues[rxq->queue_id];
+    atomic_add_relaxed(&q->rx_packets, n, &(uint64_t) { 0 });
+    atomic_add_relaxed(&q->rx_bytes, bytes, &(uint64_t) { 0 });
+    return 0;
+}
+
+static void
+netdev_vhostuser_rxq_wait(struct netdev_rxq *rxq OVS_UNUSED)
+{
+    /* PMD threads poll; there is nothing to wait on. */
+}
+
+/* Datapath: guest RX. */
+
+static void
+queue_tx_lock(struct vhostuser_queue *q)
+{
+    while (atomic_flag_test_and_set_explicit(&q->tx_lock,
+                                             memory_order_acquire)) {
+        continue;
+    }
+}
+
+static void
+queue_tx_unlock(struct vhostuser_queue *q)
+{
+    atomic_flag_clear_explicit(&q->tx_lock, memory_order_release);
+}
+
+/* Fills 'pkts' from 'batch', dropping frames over the MTU.  Returns the
+ * count kept. */
+static int
+collect_tx(struct netdev_vhostuser *dev, struct dp_packet_batch *batch,
+           struct vhu_pkt *pkts, uint64_t *bytes)
+{
+    struct dp_packet *packet;
+    uint32_t max;
+    int mtu, n = 0;
+
+    atomic_read_relaxed(&dev->mtu, &mtu);
+    max = mtu + ETH_HEADER_LEN + VLAN_HEADER_LEN;
+    *bytes = 0;
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        uint32_t len = dp_packet_size(packet);
+
+        if (len > max) {
+            atomic_add_relaxed(&dev->tx_mtu_exceeded_drops, 1,
+                               &(uint64_t) { 0 });
+            continue;
+        }
+        pkts[n].data = dp_packet_data(packet);
+        pkts[n].len = len;
+        *bytes += len;
+        n++;
+    }
+    return n;
+}
+
+static int
+netdev_vhostuser_send(struct netdev *netdev, int qid,
+                      struct dp_packet_batch *batch,
+                      bool concurrent_txq OVS_UNUSED)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    struct vhu_pkt pkts[NETDEV_MAX_BURST];
+    struct vhu_dev *vhu = dev->vhu;
+    int n_queues = dev->n_queues;
+    struct vhostuser_queue *q;
+    int n, sent = 0, retries = 0, max_retries;
+    uint64_t bytes, sent_bytes = 0;
+
+    n = collect_tx(dev, batch, pkts, &bytes);
+    /* Several OVS txqs may map to one guest queue, whatever
+     * 'concurrent_txq' says: always serialize on the guest queue. */
+    q = &dev->queues[qid % n_queues];
+    if (!vhu || !vhu_dev_vring_ready(vhu, vhu_rx_vring(qid % n_queues))) {
+        /* No guest to deliver to: drop without retrying. */
+        atomic_add_relaxed(&q->tx_dropped, n, &(uint64_t) { 0 });
+        dp_packet_delete_batch(batch, true);
+        return 0;
+    }
+    atomic_read_relaxed(&dev->tx_retries_max, &max_retries);
+    queue_tx_lock(q);
+    while (sent < n) {
+        int placed = vhu_enqueue_burst(vhu, vhu_rx_vring(qid % n_queues),
+                                       pkts + sent, n - sent);
+
+        for (int i = sent; i < sent + placed; i++) {
+            sent_bytes += pkts[i].len;
+        }
+        sent += placed;
+        if (sent < n) {
+            if (retries >= max_retries) {
+                break;
+            }
+            retries++;
+        }
+    }
+    atomic_add_relaxed(&q->tx_packets, sent, &(uint64_t) { 0 });
+    atomic_add_relaxed(&q->tx_bytes, sent_bytes, &(uint64_t) { 0 });
+    atomic_add_relaxed(&q->tx_dropped, n - sent, &(uint64_t) { 0 });
+    queue_tx_unlock(q);
+    if (retries) {
+        atomic_add_relaxed(&dev->tx_retries, retries, &(uint64_t) { 0 });
+    }
+    if (n > sent) {
+        atomic_add_relaxed(&dev->tx_failure_drops, n - sent,
+                           &(uint64_t) { 0 });
+    }
+    dp_packet_delete_batch(batch, true);
+    return 0;
+}
+
+/* Link, MAC, MTU, flags. */
+
+static int
+netdev_vhostuser_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (!eth_addr_equals(dev->mac, mac)) {
+        dev->mac = mac;
+        netdev_change_seq_changed(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vhostuser_get_etheraddr(const struct netdev *netdev,
+                               struct eth_addr *mac)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *mac = dev->mac;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vhostuser_get_mtu(const struct netdev *netdev, int *mtup)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    atomic_read_relaxed(&dev->mtu, mtup);
+    return 0;
+}
+
+static int
+netdev_vhostuser_set_mtu(struct netdev *netdev, int mtu)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    if (mtu < ETH_PAYLOAD_MIN || mtu > 9702) {
+        return EINVAL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    dev->user_mtu = mtu;
+    vhostuser_update(dev);
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vhostuser_get_carrier(const struct netdev *netdev, bool *carrier)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *carrier = dev->carrier;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vhostuser_update_flags(struct netdev *netdev, enum netdev_flags off,
+                              enum netdev_flags on,
+                              enum netdev_flags *old_flagsp)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+
+    if ((off | on) & ~(NETDEV_UP | NETDEV_PROMISC)) {
+        return EINVAL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    *old_flagsp = dev->flags;
+    dev->flags = (dev->flags & ~off) | on;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+/* Statistics and status. */
+
+static uint64_t
+read_u64(atomic_uint64_t *p)
+{
+    uint64_t v;
+
+    atomic_read_relaxed(p, &v);
+    return v;
+}
+
+/* Adds up the library's per-vring drop and error counters. */
+static void
+vring_totals(struct netdev_vhostuser *dev, uint64_t *rx_drops,
+             uint64_t *tx_drops, uint64_t *rx_errors, uint64_t *tx_errors)
+{
+    *rx_drops = *tx_drops = *rx_errors = *tx_errors = 0;
+    for (int i = 0; dev->vhu && i < vhu_dev_n_vrings(dev->vhu); i++) {
+        struct vhu_vring_info info;
+
+        if (!vhu_dev_vring_info(dev->vhu, i, &info)) {
+            /* Odd vrings are guest TX: our rx side. */
+            *(i % 2 ? rx_drops : tx_drops) += info.drops;
+            *(i % 2 ? rx_errors : tx_errors) += info.errors;
+        }
+    }
+}
+
+static int
+netdev_vhostuser_get_stats(const struct netdev *netdev,
+                           struct netdev_stats *stats)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    uint64_t rx_drops, tx_drops, rx_errors, tx_errors;
+
+    memset(stats, 0, sizeof *stats);
+    ovs_mutex_lock(&dev->mutex);
+    vring_totals(dev, &rx_drops, &tx_drops, &rx_errors, &tx_errors);
+    for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
+        struct vhostuser_queue *q = &dev->queues[i];
+
+        stats->rx_packets += read_u64(&q->rx_packets);
+        stats->rx_bytes += read_u64(&q->rx_bytes);
+        stats->tx_packets += read_u64(&q->tx_packets);
+        stats->tx_bytes += read_u64(&q->tx_bytes);
+        stats->tx_dropped += read_u64(&q->tx_dropped);
+    }
+    stats->rx_dropped = rx_drops;
+    stats->tx_dropped += tx_drops + read_u64(&dev->tx_mtu_exceeded_drops);
+    stats->rx_errors = rx_errors;
+    stats->tx_errors = tx_errors;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static void
+add_counter(struct netdev_custom_stats *cs, const char *name, uint64_t value)
+{
+    struct netdev_custom_counter *c = &cs->counters[cs->size++];
+
+    ovs_strlcpy(c->name, name, sizeof c->name);
+    c->value = value;
+}
+
+static int
+netdev_vhostuser_get_custom_stats(const struct netdev *netdev,
+                                  struct netdev_custom_stats *cs)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    int n_queues;
+
+    ovs_mutex_lock(&dev->mutex);
+    n_queues = dev->n_queues;
+    cs->size = 0;
+    cs->counters = xcalloc(3 + 4 * n_queues, sizeof *cs->counters);
+    add_counter(cs, "ovs_tx_retries", read_u64(&dev->tx_retries));
+    add_counter(cs, "ovs_tx_failure_drops", read_u64(&dev->tx_failure_drops));
+    add_counter(cs, "ovs_tx_mtu_exceeded_drops",
+                read_u64(&dev->tx_mtu_exceeded_drops));
+    for (int i = 0; i < n_queues; i++) {
+        struct vhostuser_queue *q = &dev->queues[i];
+        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
+
+        snprintf(name, sizeof name, "rx_q%d_packets", i);
+        add_counter(cs, name, read_u64(&q->rx_packets));
+        snprintf(name, sizeof name, "rx_q%d_bytes", i);
+        add_counter(cs, name, read_u64(&q->rx_bytes));
+        snprintf(name, sizeof name, "tx_q%d_packets", i);
+        add_counter(cs, name, read_u64(&q->tx_packets));
+        snprintf(name, sizeof name, "tx_q%d_bytes", i);
+        add_counter(cs, name, read_u64(&q->tx_bytes));
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vhostuser_get_status(const struct netdev *netdev, struct smap *args)
+{
+    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    struct vhu_dev *vhu;
+    int n_vrings;
+
+    ovs_mutex_lock(&dev->mutex);
+    vhu = dev->vhu;
+    smap_add(args, "mode", dev->client ? "client" : "server");
+    if (dev->path) {
+        smap_add(args, "socket", dev->path);
+    }
+    if (!vhu || !vhu_dev_is_connected(vhu)) {
+        smap_add(args, "status", "disconnected");
+        goto out;
+    }
+    smap_add(args, "status", "connected");
+    smap_add_format(args, "features", "0x%016"PRIx64, vhu_dev_features(vhu));
+    smap_add_format(args, "mtu", "%d", effective_mtu(dev));
+    smap_add_format(args, "numa", "%d", VHOSTUSER_NUMA);
+    n_vrings = vhu_dev_n_vrings(vhu);
+    smap_add_format(args, "num_of_vrings", "%d", n_vrings);
+    for (int i = 0; i < n_vrings; i++) {
+        struct vhu_vring_info info;
+
+        if (!vhu_dev_vring_info(vhu, i, &info)) {
+            smap_add_nocopy(args, xasprintf("vring_%d_size", i),
+                            xasprintf("%d", info.size));
+        }
+    }
+out:
+    smap_add_format(args, "n_rxq", "%d", netdev->n_rxq);
+    smap_add_format(args, "n_txq", "%d", netdev->n_txq);
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+/* The control plane, in the main thread. */
+
+static void
+netdev_vhostuser_run(const struct netdev_class *class)
+{
+    struct netdev_vhostuser *dev;
+
+    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+        if (netdev_get_class(&dev->up) == class) {
+            ovs_mutex_lock(&dev->mutex);
+            if (dev->vhu) {
+                vhu_dev_run(dev->vhu);
+            }
+            ovs_mutex_unlock(&dev->mutex);
+        }
+    }
+}
+
+static void
+netdev_vhostuser_wait(const struct netdev_class *class)
+{
+    struct netdev_vhostuser *dev;
+
+    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+        if (netdev_get_class(&dev->up) == class) {
+            ovs_mutex_lock(&dev->mutex);
+            if (dev->vhu) {
+                int timeout = vhu_dev_run(dev->vhu);
+                int fd = vhu_dev_fd(dev->vhu);
+
+                if (fd >= 0) {
+                    poll_fd_wait(fd, POLLIN);
+                }
+                if (timeout >= 0) {
+                    poll_timer_wait(timeout);
+                }
+            }
+            ovs_mutex_unlock(&dev->mutex);
+        }
+    }
+}
+
+/* ovs-appctl vhostuser/show [PORT]. */
+
+static void
+show_vrings(struct ds *s, struct vhu_dev *vhu)
+{
+    for (int i = 0; i < vhu_dev_n_vrings(vhu); i++) {
+        struct vhu_vring_info v;
+
+        if (vhu_dev_vring_info(vhu, i, &v) || !v.size) {
+            continue;
+        }
+        ds_put_format(s, "  vring %d (%s %d): size %u %s%s%s%s\n", i,
+                      i % 2 ? "guest tx" : "guest rx", i / 2, v.size,
+                      v.ready ? "ready" : "not-ready",
+                      v.enabled ? " enabled" : "",
+                      v.started ? " started" : "",
+                      v.broken ? " BROKEN" : "");
+        ds_put_format(s, "    last_avail_idx %u last_used_idx %u "
+                      "avail_idx %u used_idx %u kick %s call %s\n",
+                      v.last_avail_idx, v.last_used_idx, v.avail_idx,
+                      v.used_idx, v.has_kick ? "yes" : "no",
+                      v.has_call ? "yes" : "no");
+        ds_put_format(s, "    packets %"PRIu64" bytes %"PRIu64" drops "
+                      "%"PRIu64" errors %"PRIu64" notifications %"PRIu64"\n",
+                      v.packets, v.bytes, v.drops, v.errors,
+                      v.notifications);
+    }
+}
+
+static void
+show_dev(struct ds *s, struct netdev_vhostuser *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct vhu_dev *vhu = dev->vhu;
+    struct vhu_mem_info mem[16];
+    struct vhu_dev_stats st;
+    char names[512];
+    int n_mem;
+
+    ds_put_format(s, "%s: type %s, %s mode, socket %s, %s\n",
+                  netdev_get_name(&dev->up), netdev_get_type(&dev->up),
+                  dev->client ? "client" : "server",
+                  dev->path ? dev->path : "(none)",
+                  vhu && vhu_dev_is_connected(vhu) ? "connected"
+                                                   : "disconnected");
+    if (!vhu) {
+        return;
+    }
+    vhu_dev_get_stats(vhu, &st);
+    ds_put_format(s, "  features 0x%016"PRIx64" %s\n", vhu_dev_features(vhu),
+                  vhu_features_to_string(vhu_dev_features(vhu), names,
+                                         sizeof names));
+    ds_put_format(s, "  protocol features 0x%016"PRIx64"\n",
+                  vhu_dev_protocol_features(vhu));
+    ds_put_format(s, "  mtu %d, queue pairs ready %d, n_rxq %d, n_txq %d\n",
+                  effective_mtu(dev), vhu_dev_n_ready_pairs(vhu),
+                  dev->up.n_rxq, dev->up.n_txq);
+    ds_put_format(s, "  messages %"PRIu64" rejected %"PRIu64" connects "
+                  "%"PRIu64" disconnects %"PRIu64"\n", st.msgs,
+                  st.msgs_rejected, st.connects, st.disconnects);
+    n_mem = vhu_dev_mem_info(vhu, mem, ARRAY_SIZE(mem));
+    for (int i = 0; i < MIN(n_mem, (int) ARRAY_SIZE(mem)); i++) {
+        ds_put_format(s, "  memory region %d: gpa 0x%"PRIx64" size 0x%"PRIx64
+                      " uaddr 0x%"PRIx64" offset 0x%"PRIx64"\n", i,
+                      mem[i].gpa, mem[i].size, mem[i].uaddr,
+                      mem[i].mmap_offset);
+    }
+    if (n_mem > (int) ARRAY_SIZE(mem)) {
+        ds_put_format(s, "  (%d more memory regions)\n",
+                      n_mem - (int) ARRAY_SIZE(mem));
+    }
+    show_vrings(s, vhu);
+}
+
+static void
+netdev_vhostuser_show(struct unixctl_conn *conn, int argc,
+                      const char *argv[], void *aux OVS_UNUSED)
+{
+    struct netdev_vhostuser *dev;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    bool found = false;
+
+    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
+            continue;
+        }
+        found = true;
+        ovs_mutex_lock(&dev->mutex);
+        show_dev(&s, dev);
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    if (argc > 1 && !found) {
+        unixctl_command_reply_error(conn, "no such vhostuser port");
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
+static int
+netdev_vhostuser_class_init(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+
+    if (ovsthread_once_start(&once)) {
+        vhu_set_log_fn(netdev_vhostuser_log);
+        unixctl_command_register("vhostuser/show", "[port]", 0, 1,
+                                 netdev_vhostuser_show, NULL);
+        ovsthread_once_done(&once);
+    }
+    return 0;
+}
+
+#define NETDEV_VHOSTUSER_CLASS(NAME)                        \
+    {                                                       \
+        .type = NAME,                                       \
+        .is_pmd = true,                                     \
+        .init = netdev_vhostuser_class_init,                \
+        .run = netdev_vhostuser_run,                        \
+        .wait = netdev_vhostuser_wait,                      \
+        .alloc = netdev_vhostuser_alloc,                    \
+        .construct = netdev_vhostuser_construct,            \
+        .destruct = netdev_vhostuser_destruct,              \
+        .dealloc = netdev_vhostuser_dealloc,                \
+        .get_config = netdev_vhostuser_get_config,          \
+        .set_config = netdev_vhostuser_set_config,          \
+        .get_numa_id = netdev_vhostuser_get_numa_id,        \
+        .set_tx_multiq = netdev_vhostuser_set_tx_multiq,    \
+        .send = netdev_vhostuser_send,                      \
+        .set_etheraddr = netdev_vhostuser_set_etheraddr,    \
+        .get_etheraddr = netdev_vhostuser_get_etheraddr,    \
+        .get_mtu = netdev_vhostuser_get_mtu,                \
+        .set_mtu = netdev_vhostuser_set_mtu,                \
+        .get_carrier = netdev_vhostuser_get_carrier,        \
+        .get_stats = netdev_vhostuser_get_stats,            \
+        .get_custom_stats = netdev_vhostuser_get_custom_stats, \
+        .get_status = netdev_vhostuser_get_status,          \
+        .update_flags = netdev_vhostuser_update_flags,      \
+        .reconfigure = netdev_vhostuser_reconfigure,        \
+        .rxq_alloc = netdev_vhostuser_rxq_alloc,            \
+        .rxq_construct = netdev_vhostuser_rxq_construct,    \
+        .rxq_destruct = netdev_vhostuser_rxq_destruct,      \
+        .rxq_dealloc = netdev_vhostuser_rxq_dealloc,        \
+        .rxq_enabled = netdev_vhostuser_rxq_enabled,        \
+        .rxq_recv = netdev_vhostuser_rxq_recv,              \
+        .rxq_wait = netdev_vhostuser_rxq_wait,              \
+    }
+
+static const struct netdev_class vhostuser_classes[] = {
+    NETDEV_VHOSTUSER_CLASS("vhostuser"),
+    NETDEV_VHOSTUSER_CLASS("vhostuserclient"),
+    NETDEV_VHOSTUSER_CLASS("dpdkvhostuser"),
+    NETDEV_VHOSTUSER_CLASS("dpdkvhostuserclient"),
+};
+
+void
+netdev_vhostuser_register(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vhostuser_classes); i++) {
+        netdev_register_provider(&vhostuser_classes[i]);
+    }
+}
