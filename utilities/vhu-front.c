@@ -435,17 +435,28 @@ vhf_conn_opts_init(struct vhf_conn_opts *opts)
     opts->reply_timeout_ms = 5000;
 }
 
+/* True if 'cancel' says to stop waiting. */
+static bool
+vhf_cancelled(const volatile sig_atomic_t *cancel)
+{
+    return cancel && *cancel;
+}
+
 /* Waits until 'fd' reports one of 'events' or 'deadline' passes, calling
- * 'cb' (if nonnull) meanwhile.  Returns 0, ETIMEDOUT or an errno. */
+ * 'cb' (if nonnull) meanwhile.  Returns 0, ETIMEDOUT, ECANCELED (once
+ * '*cancel' is nonzero; 'cancel' may be NULL) or an errno. */
 static int
-vhf_wait_fd(vhf_wait_cb *cb, void *aux, int fd, short events,
-            long long deadline)
+vhf_wait_fd(vhf_wait_cb *cb, void *aux, const volatile sig_atomic_t *cancel,
+            int fd, short events, long long deadline)
 {
     for (;;) {
         long long now, ms;
         struct pollfd pfd = { .fd = fd, .events = events };
         int n;
 
+        if (vhf_cancelled(cancel)) {
+            return ECANCELED;
+        }
         if (cb) {
             cb(aux);
         }
@@ -457,6 +468,9 @@ vhf_wait_fd(vhf_wait_cb *cb, void *aux, int fd, short events,
         }
         if (cb && (ms < 0 || ms > 1)) {
             ms = 1;
+        } else if (cancel && (ms < 0 || ms > 100)) {
+            /* A signal that came just before poll() does not wake it. */
+            ms = 100;
         }
         n = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int) ms);
         if (n > 0) {
@@ -496,6 +510,7 @@ vhf_conn_new(int fd, const struct vhf_conn_opts *opts,
     conn->timeout_ms = opts->reply_timeout_ms;
     conn->wait_cb = opts->wait_cb;
     conn->wait_aux = opts->wait_aux;
+    conn->cancel = opts->cancel;
     conn->max_queue_pairs = 1;
     vhu_msg_reader_init(&conn->reader);
     *connp = conn;
@@ -540,6 +555,9 @@ vhf_connect(const char *path, const struct vhf_conn_opts *opts_,
         if (error != ENOENT && error != ECONNREFUSED && error != EAGAIN) {
             return error;
         }
+        if (vhf_cancelled(opts.cancel)) {
+            return ECANCELED;
+        }
         if (vhf_now_ms() >= deadline) {
             return ETIMEDOUT;
         }
@@ -553,12 +571,40 @@ vhf_connect(const char *path, const struct vhf_conn_opts *opts_,
 }
 
 int
-vhf_accept(const char *path, const struct vhf_conn_opts *opts_,
-           struct vhf_conn **connp)
+vhf_listen(const char *path, struct vhf_listener **listenerp)
+{
+    struct vhf_listener *listener;
+    int fd, error;
+
+    *listenerp = NULL;
+    error = vhu_sock_listen(path, &fd);
+    if (error) {
+        return error;
+    }
+    listener = calloc(1, sizeof *listener);
+    if (listener) {
+        listener->path = strdup(path);
+    }
+    if (!listener || !listener->path) {
+        free(listener);
+        close(fd);
+        unlink(path);
+        return ENOMEM;
+    }
+    listener->fd = fd;
+    *listenerp = listener;
+    return 0;
+}
+
+int
+vhf_listener_accept(struct vhf_listener *listener,
+                    const struct vhf_conn_opts *opts_,
+                    struct vhf_conn **connp)
 {
     struct vhf_conn_opts opts;
     long long deadline;
-    int listen_fd, fd, error;
+    int fd = -1;
+    int error;
 
     *connp = NULL;
     if (opts_) {
@@ -566,31 +612,56 @@ vhf_accept(const char *path, const struct vhf_conn_opts *opts_,
     } else {
         vhf_conn_opts_init(&opts);
     }
-    error = vhu_sock_listen(path, &listen_fd);
-    if (error) {
-        return error;
-    }
     deadline = vhf_deadline(opts.connect_timeout_ms);
     for (;;) {
-        error = vhu_sock_accept(listen_fd, &fd);
+        error = vhu_sock_accept(listener->fd, &fd);
         if (error != EAGAIN && error != EWOULDBLOCK) {
             break;
         }
-        error = vhf_wait_fd(opts.wait_cb, opts.wait_aux, listen_fd, POLLIN,
-                            deadline);
+        error = vhf_wait_fd(opts.wait_cb, opts.wait_aux, opts.cancel,
+                            listener->fd, POLLIN, deadline);
         if (error) {
             break;
         }
     }
-    close(listen_fd);
-    if (!error) {
-        error = vhf_conn_new(fd, &opts, connp);
+    return error ? error : vhf_conn_new(fd, &opts, connp);
+}
+
+void
+vhf_listener_destroy(struct vhf_listener *listener)
+{
+    if (!listener) {
+        return;
     }
-    if (!error) {
-        (*connp)->listen_path = strdup(path);
-    } else {
-        unlink(path);
+    close(listener->fd);
+    if (listener->path) {
+        unlink(listener->path);
+        free(listener->path);
     }
+    free(listener);
+}
+
+/* Accepts a single backend: the listening socket is closed once it has
+ * connected, and the connection removes the socket file when destroyed. */
+int
+vhf_accept(const char *path, const struct vhf_conn_opts *opts,
+           struct vhf_conn **connp)
+{
+    struct vhf_listener *listener;
+    int error;
+
+    *connp = NULL;
+    error = vhf_listen(path, &listener);
+    if (error) {
+        return error;
+    }
+    error = vhf_listener_accept(listener, opts, connp);
+    if (!error) {
+        /* Hand the socket file over to the connection. */
+        (*connp)->listen_path = listener->path;
+        listener->path = NULL;
+    }
+    vhf_listener_destroy(listener);
     return error;
 }
 
@@ -671,7 +742,8 @@ vhf_send_bytes(struct vhf_conn *conn, const void *data_, size_t len,
         int error = vhf_send_some(conn->fd, data + done, len - done, fds,
                                   n_fds, &sent);
         if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) {
-            error = vhf_wait_fd(NULL, NULL, conn->fd, POLLOUT, deadline);
+            error = vhf_wait_fd(NULL, NULL, conn->cancel, conn->fd, POLLOUT,
+                                deadline);
             if (error) {
                 return error;
             }
@@ -705,8 +777,8 @@ vhf_recv_reply(struct vhf_conn *conn, struct vhu_msg *msg)
             vhu_msg_reader_init(&conn->reader);
             return error;
         }
-        error = vhf_wait_fd(conn->wait_cb, conn->wait_aux, conn->fd, POLLIN,
-                            deadline);
+        error = vhf_wait_fd(conn->wait_cb, conn->wait_aux, conn->cancel,
+                            conn->fd, POLLIN, deadline);
         if (error) {
             return error;
         }
@@ -1585,6 +1657,17 @@ vhf_vq_check_pending(struct vhf_vq *vq, uint16_t *pendingp)
     }
     *pendingp = pending;
     return 0;
+}
+
+unsigned int
+vhf_tx_in_flight(const struct vhf_vq *vq)
+{
+    unsigned int n = 0;
+
+    for (int i = 0; i < vq->size; i++) {
+        n += vq->slots[i].state == VHF_SLOT_TX;
+    }
+    return n;
 }
 
 int

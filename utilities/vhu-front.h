@@ -34,6 +34,7 @@
 #ifndef VHU_FRONT_H
 #define VHU_FRONT_H 1
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -146,6 +147,10 @@ struct vhf_conn_opts {
     vhf_wait_cb *wait_cb;       /* Called repeatedly while waiting for a
                                  * connection or a reply; NULL: block. */
     void *wait_aux;
+    const volatile sig_atomic_t *cancel;  /* If nonnull: once it is
+                                 * nonzero (e.g. set by a signal handler),
+                                 * connect retries, accepts and replies stop
+                                 * waiting with ECANCELED.  NULL. */
 };
 void vhf_conn_opts_init(struct vhf_conn_opts *);
 
@@ -155,6 +160,7 @@ struct vhf_conn {
     int timeout_ms;             /* Reply timeout. */
     vhf_wait_cb *wait_cb;
     void *wait_aux;
+    const volatile sig_atomic_t *cancel;    /* See vhf_conn_opts. */
     struct vhu_msg_reader reader;
 
     /* Negotiation state, filled by vhf_negotiate() and friends. */
@@ -182,6 +188,23 @@ int vhf_accept(const char *path, const struct vhf_conn_opts *,
 int vhf_conn_from_fd(int fd, const struct vhf_conn_opts *,
                      struct vhf_conn **);
 void vhf_conn_destroy(struct vhf_conn *);
+
+/* A listening socket that outlives its connections, for a frontend that
+ * accepts one backend after another on the same path (e.g. a backend that
+ * restarts and reconnects).  Connections it accepts do not remove the
+ * socket file; vhf_listener_destroy() does. */
+struct vhf_listener {
+    int fd;                     /* Non-blocking listening socket. */
+    char *path;                 /* Socket file we created. */
+};
+
+/* Listens at 'path', replacing a stale socket file there. */
+int vhf_listen(const char *path, struct vhf_listener **);
+/* Waits up to the connect timeout for a backend to connect. */
+int vhf_listener_accept(struct vhf_listener *, const struct vhf_conn_opts *,
+                        struct vhf_conn **);
+/* Closes the socket and removes its file. */
+void vhf_listener_destroy(struct vhf_listener *);
 
 /* Sends one message verbatim: 'flags' as given (include VHU_FLAG_VERSION
  * for a well-formed one), header size 'size'. */
@@ -370,6 +393,8 @@ struct vhf_tx_opts {
  * frame exceed the buffer, EINVAL for too many segments. */
 int vhf_tx_add(struct vhf_vq *, const void *frame, uint32_t len,
                const struct vhf_tx_opts *);
+/* TX chains the backend owns: queued and not yet reclaimed. */
+unsigned int vhf_tx_in_flight(const struct vhf_vq *);
 /* Collects used TX entries and frees their descriptors.  '*n' (may be
  * NULL) gets the number reclaimed.  EPROTO if the backend returned an
  * invalid used entry (it is skipped and counted). */

@@ -41,12 +41,16 @@
 struct options {
     const char *socket;
     bool server;
+    bool reconnect;             /* Reconnect when the backend goes away. */
     int mem_mb, regions, queues, ring_size;
     bool fd_per_region;
     int remap_mem_ms;           /* 0: never change the memory table. */
     uint64_t features_off;
     bool no_reply_ack, qemu_order, interrupts, verbose, ignore_foreign;
     long long send_n, recv_n, ping_n, count; /* -1: not requested. */
+    int interval_ms;            /* --ping: least time between pings. */
+    int ping_timeout_ms;        /* --ping: a ping is lost after this. */
+    bool ping_timeout_set;      /* --ping-timeout was given. */
     bool echo;
     double throughput_s;        /* 0: not requested. */
     double timeout_s;           /* < 0: none. */
@@ -70,6 +74,14 @@ usage(void)
 "  --server               listen on PATH and wait for the backend to\n"
 "                         connect (default: connect, retrying)\n"
 "  --connect-timeout SEC  give up connecting after SEC s (default 30)\n"
+"  --reconnect            when the backend goes away (socket closed, or a\n"
+"                         request failed), drop the connection, the vrings\n"
+"                         and the frames in flight (tx_lost), connect again\n"
+"                         (with --server: accept again on the same socket)\n"
+"                         within --connect-timeout, set the device up as at\n"
+"                         start and carry on with the work (nothing is sent\n"
+"                         meanwhile); see the reconnects, tx_lost and\n"
+"                         rx_after_reconnect counters\n"
 "  --mem MB               guest memory (default 64)\n"
 "  --regions N            memory regions, 1..8 (default 1)\n"
 "  --fd-per-region        one memfd per region (default: one shared)\n"
@@ -94,6 +106,11 @@ usage(void)
 "  --echo                 reflect received frames (MACs swapped)\n"
 "  --count N              with --echo: stop after N frames\n"
 "  --ping N               send N frames one by one, wait for each echo\n"
+"  --interval MS          with --ping: start a ping at most every MS ms\n"
+"                         (default 0: as soon as the previous one is\n"
+"                         answered or lost)\n"
+"  --ping-timeout MS      with --ping: a ping not answered within MS ms is\n"
+"                         lost, and the next one goes (default 1000)\n"
 "  --throughput SEC       send as fast as possible for SEC s, receiving\n"
 "  --timeout SEC          give up after SEC s (default 10; --echo: none)\n"
 "  --ignore-foreign       frames that are not ours are not bad\n"
@@ -107,7 +124,11 @@ usage(void)
 "\n  -v, --verbose          print more\n"
 "  -h, --help             print this help\n"
 "\nAt exit, counters are printed as \"key: value\" lines.  The exit code\n"
-"is 0 only if the requested work succeeded.\n");
+"is 0 only if the requested work succeeded.  For --ping: every ping was\n"
+"answered; but with --reconnect or an explicit --ping-timeout, at least\n"
+"one was, and with --reconnect at least one since the last reconnection.\n"
+"SIGINT and SIGTERM end the work (or a wait for the backend) early; the\n"
+"counters are printed all the same.\n");
 }
 
 static int
@@ -176,12 +197,14 @@ enum {
     OPT_ECHO, OPT_COUNT, OPT_PING, OPT_THROUGHPUT, OPT_TIMEOUT,
     OPT_IGNORE_FOREIGN, OPT_TX_HDR_SEP, OPT_TX_INDIRECT, OPT_TX_SEG,
     OPT_RX_HDR_SEP, OPT_RX_INDIRECT, OPT_RX_SEGS, OPT_SOCKET,
-    OPT_FD_PER_REGION, OPT_REMAP_MEM,
+    OPT_FD_PER_REGION, OPT_REMAP_MEM, OPT_RECONNECT, OPT_INTERVAL,
+    OPT_PING_TIMEOUT,
 };
 
 static const struct option longopts[] = {
     { "socket", required_argument, NULL, OPT_SOCKET },
     { "server", no_argument, NULL, OPT_SERVER },
+    { "reconnect", no_argument, NULL, OPT_RECONNECT },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
     { "mem", required_argument, NULL, OPT_MEM },
     { "regions", required_argument, NULL, OPT_REGIONS },
@@ -206,6 +229,8 @@ static const struct option longopts[] = {
     { "echo", no_argument, NULL, OPT_ECHO },
     { "count", required_argument, NULL, OPT_COUNT },
     { "ping", required_argument, NULL, OPT_PING },
+    { "interval", required_argument, NULL, OPT_INTERVAL },
+    { "ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT },
     { "remap-mem", required_argument, NULL, OPT_REMAP_MEM },
     { "throughput", required_argument, NULL, OPT_THROUGHPUT },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -235,6 +260,7 @@ options_init(struct options *o)
     o->send_n = o->recv_n = o->ping_n = o->count = -1;
     o->timeout_s = -1;
     o->connect_timeout_s = 30;
+    o->ping_timeout_ms = 1000;
     o->size = PEER_MIN_SIZE;
     o->rx_segs = 1;
     memcpy(o->src_mac, src, 6);
@@ -251,6 +277,7 @@ parse_option(struct options *o, int c, const char *arg)
     switch (c) {
     case OPT_SOCKET: o->socket = arg; return 0;
     case OPT_SERVER: o->server = true; return 0;
+    case OPT_RECONNECT: o->reconnect = true; return 0;
     case OPT_CONNECT_TIMEOUT: return parse_seconds(arg, &o->connect_timeout_s);
     case OPT_MEM: return parse_int(arg, 1, 65536, &o->mem_mb);
     case OPT_REGIONS:
@@ -288,6 +315,10 @@ parse_option(struct options *o, int c, const char *arg)
     case OPT_ECHO: o->echo = true; return 0;
     case OPT_COUNT: return parse_ll(arg, 0, big, &o->count);
     case OPT_PING: return parse_ll(arg, 1, big, &o->ping_n);
+    case OPT_INTERVAL: return parse_int(arg, 0, 3600000, &o->interval_ms);
+    case OPT_PING_TIMEOUT:
+        o->ping_timeout_set = true;
+        return parse_int(arg, 1, 3600000, &o->ping_timeout_ms);
     case OPT_THROUGHPUT: return parse_seconds(arg, &o->throughput_s);
     case OPT_TIMEOUT: return parse_seconds(arg, &o->timeout_s);
     case OPT_IGNORE_FOREIGN: o->ignore_foreign = true; return 0;
@@ -331,6 +362,11 @@ check_options(struct options *o)
     }
     if (o->count >= 0 && !o->echo) {
         fprintf(stderr, "vhu-peer: --count goes with --echo\n");
+        return EINVAL;
+    }
+    if ((o->interval_ms || o->ping_timeout_set) && o->ping_n < 0) {
+        fprintf(stderr, "vhu-peer: --interval and --ping-timeout go with "
+                "--ping\n");
         return EINVAL;
     }
     if (o->timeout_s < 0 && !o->echo) {
@@ -605,6 +641,7 @@ compare_u64(const void *a_, const void *b_)
 
 struct peer {
     struct options *o;
+    struct vhf_listener *listener;  /* --server --reconnect: kept open. */
     struct vhf_conn *conn;
     struct vhf_mem *mem;
     struct vhf_dev *dev;
@@ -630,6 +667,8 @@ struct peer {
     uint64_t ping_seq;
     long long ping_sent_ns;
     long long ping_replies;
+    long long ping_lost;        /* Not answered in time, or cut off by a
+                                 * reconnection. */
     double rtt_min, rtt_max, rtt_sum;
 
     /* Throughput: rx frames counted while the clock ran. */
@@ -639,6 +678,13 @@ struct peer {
     /* Memory table changes sent under live rings (--remap-mem). */
     long long next_remap_ns;
     uint64_t mem_table_changes;
+
+    /* Reconnections (--reconnect). */
+    uint64_t reconnects;
+    uint64_t tx_lost;           /* In the TX rings when the backend left. */
+    uint64_t rx_at_reconnect;   /* rx_frames at the last reconnection. */
+    long long ping_replies_at_reconnect;
+    struct vhf_vq_stats old_stats;  /* Summed over dropped devices. */
 
     /* Counters. */
     uint64_t tx_frames, tx_bytes, tx_drops;
@@ -720,29 +766,45 @@ print_features(const struct vhf_conn *conn, int n_qp)
     fflush(stdout);
 }
 
+/* Connects to the backend (or, with --server, waits for it to connect),
+ * waiting at most 'timeout_ms'.  With --server --reconnect, the listening
+ * socket stays open for later reconnections. */
 static int
-peer_connect(struct peer *p)
+peer_connect(struct peer *p, int timeout_ms)
 {
     const struct options *o = p->o;
     struct vhf_conn_opts co;
-    int error;
+    int error = 0;
 
     vhf_conn_opts_init(&co);
-    co.connect_timeout_ms = o->connect_timeout_s * 1000;
-    error = (o->server ? vhf_accept : vhf_connect)(o->socket, &co, &p->conn);
+    co.connect_timeout_ms = timeout_ms;
+    co.cancel = &stop;
+    if (o->server && o->reconnect) {
+        if (!p->listener) {
+            error = vhf_listen(o->socket, &p->listener);
+        }
+        if (!error) {
+            error = vhf_listener_accept(p->listener, &co, &p->conn);
+        }
+    } else if (o->server) {
+        error = vhf_accept(o->socket, &co, &p->conn);
+    } else {
+        error = vhf_connect(o->socket, &co, &p->conn);
+    }
     if (error) {
         fprintf(stderr, "vhu-peer: %s %s: %s\n",
                 o->server ? "waiting for a backend on" : "connecting to",
-                o->socket, strerror(error));
+                o->socket, error == ECANCELED ? "interrupted"
+                                              : strerror(error));
     }
     return error;
 }
 
+/* Creates guest memory. */
 static int
-peer_setup(struct peer *p)
+peer_create_mem(struct peer *p)
 {
     const struct options *o = p->o;
-    struct vhf_setup_opts so;
     struct vhf_mem_opts mo;
     int error;
 
@@ -756,25 +818,35 @@ peer_setup(struct peer *p)
                            &p->mem);
     if (error) {
         fprintf(stderr, "vhu-peer: guest memory: %s\n", strerror(error));
-        return error;
     }
-    error = peer_connect(p);
-    if (error) {
-        return error;
-    }
+    return error;
+}
+
+/* Negotiates, sets up the vrings and posts RX buffers on the connected
+ * backend.  Prints the features unless 'quiet'. */
+static int
+peer_setup_dev(struct peer *p, bool quiet)
+{
+    const struct options *o = p->o;
+    struct vhf_setup_opts so;
+    int error;
+
     peer_setup_opts(p, &so);
     error = vhf_dev_setup(p->conn, p->mem, &so, &p->dev);
     if (error) {
-        fprintf(stderr, "vhu-peer: device setup: %s%s\n", strerror(error),
+        fprintf(stderr, "vhu-peer: device setup: %s%s\n",
+                error == ECANCELED ? "interrupted" : strerror(error),
                 error == ENOMEM ? " (try a larger --mem)"
                 : error == ENOTSUP ? " (too many queue pairs)" : "");
-        if (p->conn->offered_features) {
+        if (p->conn->offered_features && !quiet) {
             print_features(p->conn, o->queues);
         }
         return error;
     }
     p->n_qp = o->queues;
-    print_features(p->conn, p->n_qp);
+    if (!quiet) {
+        print_features(p->conn, p->n_qp);
+    }
 
     /* RX buffers: small ones that merge, or whole frames. */
     uint32_t hdr_len = p->dev->vqs[0]->hdr_len;
@@ -796,6 +868,142 @@ peer_setup(struct peer *p)
         }
     }
     return 0;
+}
+
+/* Sets up guest memory, the connection and the device, waiting at most
+ * 'timeout_ms' for the backend. */
+static int
+peer_setup_once(struct peer *p, int timeout_ms, bool quiet)
+{
+    int error = peer_create_mem(p);
+
+    if (!error) {
+        error = peer_connect(p, timeout_ms);
+    }
+    if (!error) {
+        error = peer_setup_dev(p, quiet);
+    }
+    return error;
+}
+
+/* Forgets the connection and everything tied to it: frames still in the
+ * TX rings are counted as lost, vring counters are saved in
+ * p->old_stats, and guest memory is freed (it is created anew).  The
+ * listening socket, if any, stays. */
+static void
+peer_drop_connection(struct peer *p)
+{
+    struct vhf_vq_stats *old = &p->old_stats;
+
+    for (int i = 0; p->dev && i < 2 * p->n_qp; i++) {
+        struct vhf_vq *vq = p->dev->vqs[i];
+
+        if (i % 2) {
+            vhf_tx_reclaim(vq, NULL);
+            p->tx_lost += vhf_tx_in_flight(vq);
+        }
+        vhf_vq_drain_call(vq, NULL);
+        old->used_bad += vq->stats.used_bad;
+        old->rx_bad += vq->stats.rx_bad;
+        old->kicks += vq->stats.kicks;
+        old->interrupts += vq->stats.interrupts;
+    }
+    vhf_dev_destroy(p->dev);
+    p->dev = NULL;
+    vhf_conn_destroy(p->conn);
+    p->conn = NULL;
+    vhf_mem_destroy(p->mem);
+    p->mem = NULL;
+    if (p->ping_waiting) {
+        p->ping_waiting = false;
+        p->ping_lost++;
+    }
+    p->next_remap_ns = 0;
+}
+
+/* True if a setup that failed with 'error' may work on another try: the
+ * backend went away in the middle, or connected but did not answer in
+ * time (still starting up?). */
+static bool
+peer_setup_retryable(const struct peer *p, int error)
+{
+    if (error == EPIPE || error == ECONNRESET) {
+        return true;
+    }
+    return (p->conn && error != ECANCELED
+            && (error == ETIMEDOUT || vhf_conn_closed(p->conn)));
+}
+
+/* Sets everything up (see peer_setup_once()).  With --reconnect, a backend
+ * that goes away during setup is waited for again, all within the connect
+ * timeout.  Prints the features unless 'quiet'. */
+static int
+peer_setup(struct peer *p, bool quiet)
+{
+    long long timeout_ns = p->o->connect_timeout_s * 1e9;
+    long long deadline = now_ns() + timeout_ns;
+
+    for (;;) {
+        long long left_ms = (deadline - now_ns()) / 1000000;
+        int error = peer_setup_once(p, left_ms > 0 ? left_ms : 0, quiet);
+
+        if (!error || !p->o->reconnect || stop
+            || !peer_setup_retryable(p, error)) {
+            return stop && error ? ECANCELED : error;
+        }
+        peer_drop_connection(p);
+        if (now_ns() >= deadline) {
+            return ETIMEDOUT;
+        }
+        struct timespec ts = { 0, 100 * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Connects again after the backend went away ('why') and sets the device
+ * up as at start.  The work then carries on where it was. */
+static int
+peer_reconnect(struct peer *p, const char *why)
+{
+    int error;
+
+    fprintf(stderr, "vhu-peer: %s, reconnecting\n", why);
+    peer_drop_connection(p);
+    error = peer_setup(p, !p->o->verbose);
+    if (error) {
+        return error;
+    }
+    p->reconnects++;
+    p->rx_at_reconnect = p->rx_frames;
+    p->ping_replies_at_reconnect = p->ping_replies;
+    fprintf(stderr, "vhu-peer: reconnected (%" PRIu64 ")\n", p->reconnects);
+    return 0;
+}
+
+/* Handles a backend that went away (or failed a request) for reason
+ * 'why': with --reconnect, connects again; otherwise, or if that fails,
+ * ends the work.  A signal ends it too, without a failure of its own. */
+static void
+peer_backend_lost(struct peer *p, const char *why)
+{
+    int error;
+
+    if (stop) {
+        return;
+    }
+    if (!p->o->reconnect) {
+        p->failure = why;
+        stop = 1;
+        return;
+    }
+    error = peer_reconnect(p, why);
+    if (error) {
+        peer_drop_connection(p);
+        if (error != ECANCELED) {
+            p->failure = "reconnection failed";
+        }
+        stop = 1;
+    }
 }
 
 /* Marks 'seq' received; returns false if it was already. */
@@ -1037,7 +1245,7 @@ peer_reclaim(struct peer *p, int qp)
 static bool
 peer_tx_idle(const struct peer *p)
 {
-    for (int qp = 0; qp < p->n_qp; qp++) {
+    for (int qp = 0; p->dev && qp < p->n_qp; qp++) {
         const struct vhf_vq *tx = vhf_dev_tx_vq(p->dev, qp);
         if (tx->n_free != tx->size) {
             return false;
@@ -1082,10 +1290,11 @@ peer_remap_mem(struct peer *p, long long now)
             error = vhf_set_mem_table(p->conn, p->mem);
         }
         if (error) {
-            fprintf(stderr, "vhu-peer: changing the memory table: %s\n",
-                    strerror(error));
-            p->failure = "memory table change failed";
-            stop = 1;
+            if (!stop) {
+                fprintf(stderr, "vhu-peer: changing the memory table: %s\n",
+                        strerror(error));
+            }
+            peer_backend_lost(p, "memory table change failed");
             return;
         }
         p->mem_table_changes++;
@@ -1098,7 +1307,7 @@ static void
 peer_housekeeping(struct peer *p, long long now, long long *nextp)
 {
     peer_remap_mem(p, now);
-    if (now < *nextp) {
+    if (!p->dev || now < *nextp) {
         return;
     }
     *nextp = now + 10 * 1000000LL;
@@ -1106,8 +1315,7 @@ peer_housekeeping(struct peer *p, long long now, long long *nextp)
         vhf_vq_drain_call(p->dev->vqs[i], NULL);
     }
     if (vhf_conn_closed(p->conn)) {
-        p->failure = "backend disconnected";
-        stop = 1;
+        peer_backend_lost(p, "backend disconnected");
     }
 }
 
@@ -1222,29 +1430,77 @@ ping_send(struct peer *p, uint64_t seq)
     vhf_vq_kick(vhf_dev_tx_vq(p->dev, qp), false);
 }
 
+/* Waits for the reply to ping 'seq' sent at 'sent', until the ping timeout
+ * or 'deadline'.  A ping not answered in time is lost. */
+static void
+ping_wait_reply(struct peer *p, uint64_t seq, long long sent,
+                long long deadline, long long *housekeeping)
+{
+    long long give_up = sent + p->o->ping_timeout_ms * 1000000LL;
+
+    while (!stop && p->ping_waiting) {
+        long long now = now_ns();
+
+        if (now >= give_up || now >= deadline) {
+            p->ping_waiting = false;
+            p->ping_lost++;
+            if (p->o->verbose) {
+                printf("ping seq=%" PRIu64 " lost\n", seq);
+            }
+            break;
+        }
+        peer_poll(p, false);
+        peer_housekeeping(p, now, housekeeping);
+    }
+}
+
+/* Keeps the rings and the connection going until 'until' or 'deadline'. */
+static void
+ping_idle(struct peer *p, long long until, long long deadline,
+          long long *housekeeping)
+{
+    for (long long now = now_ns(); !stop && now < until && now < deadline;
+         now = now_ns()) {
+        if (!peer_poll(p, false)) {
+            idle_sleep();
+        }
+        peer_housekeeping(p, now, housekeeping);
+    }
+}
+
+/* Decides whether the pings succeeded (see usage()): returns a failure or
+ * NULL. */
+static const char *
+ping_failure(const struct peer *p)
+{
+    const struct options *o = p->o;
+
+    if (!o->reconnect && !o->ping_timeout_set) {
+        return p->ping_replies < o->ping_n ? "lost pings" : NULL;
+    }
+    if (!p->ping_replies) {
+        return "lost pings";
+    }
+    if (p->reconnects && p->ping_replies == p->ping_replies_at_reconnect) {
+        return "no ping reply since the reconnection";
+    }
+    return NULL;
+}
+
 static void
 run_ping(struct peer *p)
 {
     long long deadline = deadline_ns(p->o->timeout_s);
+    long long interval = p->o->interval_ms * 1000000LL;
     long long housekeeping = 0;
-    long long per_ping = 1000000000LL;
 
     for (uint64_t seq = 0; !stop && seq < (uint64_t) p->o->ping_n; seq++) {
-        long long give_up = now_ns() + per_ping;
+        long long sent = now_ns();
 
         ping_send(p, seq);
-        while (!stop && p->ping_waiting) {
-            long long now = now_ns();
-
-            if (now >= give_up || now >= deadline) {
-                p->ping_waiting = false;
-                if (p->o->verbose) {
-                    printf("ping seq=%" PRIu64 " lost\n", seq);
-                }
-                break;
-            }
-            peer_poll(p, false);
-            peer_housekeeping(p, now, &housekeeping);
+        ping_wait_reply(p, seq, sent, deadline, &housekeeping);
+        if (seq + 1 < (uint64_t) p->o->ping_n) {
+            ping_idle(p, sent + interval, deadline, &housekeeping);
         }
         if (now_ns() >= deadline) {
             break;
@@ -1254,8 +1510,9 @@ run_ping(struct peer *p)
            "%.1f/%.1f/%.1f us\n", (long long) p->tx_frames,
            p->ping_replies, p->rtt_min,
            p->ping_replies ? p->rtt_sum / p->ping_replies : 0.0, p->rtt_max);
-    if (p->ping_replies < p->o->ping_n) {
-        p->failure = "lost pings";
+    printf("ping_lost: %lld\n", p->ping_lost);
+    if (!p->failure) {
+        p->failure = ping_failure(p);
     }
 }
 
@@ -1308,20 +1565,29 @@ run_throughput(struct peer *p)
 /* ---------------------------------------------------------------------- */
 /* Main. */
 
+/* Sums the vring counters of the current device and of those dropped at
+ * reconnections into 'sum' (only the fields we print or check). */
 static void
-print_counters(const struct peer *p)
+peer_vq_totals(const struct peer *p, struct vhf_vq_stats *sum)
 {
-    uint64_t ring_errors = 0, kicks = 0, interrupts = 0;
-
+    *sum = p->old_stats;
     for (int i = 0; p->dev && i < 2 * p->n_qp; i++) {
         const struct vhf_vq_stats *s = &p->dev->vqs[i]->stats;
 
         vhf_vq_drain_call(p->dev->vqs[i], NULL);
-
-        ring_errors += s->used_bad + s->rx_bad;
-        kicks += s->kicks;
-        interrupts += s->interrupts;
+        sum->used_bad += s->used_bad;
+        sum->rx_bad += s->rx_bad;
+        sum->kicks += s->kicks;
+        sum->interrupts += s->interrupts;
     }
+}
+
+static void
+print_counters(const struct peer *p)
+{
+    struct vhf_vq_stats sum;
+
+    peer_vq_totals(p, &sum);
     printf("tx_frames: %" PRIu64 "\n", p->tx_frames);
     printf("tx_bytes: %" PRIu64 "\n", p->tx_bytes);
     printf("tx_drops: %" PRIu64 "\n", p->tx_drops);
@@ -1334,21 +1600,25 @@ print_counters(const struct peer *p)
            (p->o->recv_n >= 0 && p->send_target >= 0
             && p->tx_frames > p->rx_unique) ? p->tx_frames - p->rx_unique
                                             : 0);
-    printf("ring_errors: %" PRIu64 "\n", ring_errors);
-    printf("kicks: %" PRIu64 "\n", kicks);
+    printf("ring_errors: %" PRIu64 "\n", sum.used_bad + sum.rx_bad);
+    printf("kicks: %" PRIu64 "\n", sum.kicks);
     printf("mem_table_changes: %" PRIu64 "\n", p->mem_table_changes);
-    printf("interrupts: %" PRIu64 "\n", interrupts);
+    printf("interrupts: %" PRIu64 "\n", sum.interrupts);
+    printf("tx_lost: %" PRIu64 "\n", p->tx_lost);
+    printf("reconnects: %" PRIu64 "\n", p->reconnects);
+    printf("rx_after_reconnect: %" PRIu64 "\n",
+           p->rx_frames - p->rx_at_reconnect);
 }
 
 /* Decides the outcome once the work is over. */
 static bool
 peer_success(struct peer *p)
 {
-    for (int i = 0; p->dev && i < 2 * p->n_qp; i++) {
-        const struct vhf_vq_stats *s = &p->dev->vqs[i]->stats;
-        if ((s->used_bad || s->rx_bad) && !p->failure) {
-            p->failure = "ring errors";
-        }
+    struct vhf_vq_stats sum;
+
+    peer_vq_totals(p, &sum);
+    if ((sum.used_bad || sum.rx_bad) && !p->failure) {
+        p->failure = "ring errors";
     }
     if (!p->failure && (p->rx_bad || p->rx_dup)) {
         p->failure = "bad frames";
@@ -1450,8 +1720,12 @@ peer_run(struct peer *p)
 static void
 peer_teardown(struct peer *p)
 {
+    /* No backend may connect to a socket about to go away. */
+    vhf_listener_destroy(p->listener);
+    p->listener = NULL;
     if (p->dev && !vhf_conn_closed(p->conn)) {
         p->conn->timeout_ms = 2000;
+        p->conn->cancel = NULL;     /* Stop the vrings even after a signal. */
         int error = vhf_dev_stop(p->dev);
         if (error && p->o->verbose) {
             fprintf(stderr, "vhu-peer: stopping vrings: %s\n",
@@ -1491,9 +1765,10 @@ main(int argc, char *argv[])
 
     memset(&p, 0, sizeof p);
     p.o = &o;
-    if (peer_prepare(&p) || peer_setup(&p)) {
+    if (peer_prepare(&p) || peer_setup(&p, false)) {
+        print_counters(&p);
         peer_teardown(&p);
-        printf("result: fail (setup)\n");
+        printf("result: fail (%s)\n", stop ? "interrupted" : "setup");
         return 1;
     }
     peer_run(&p);
