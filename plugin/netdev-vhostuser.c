@@ -318,9 +318,6 @@ static int
 netdev_vhostuser_construct(struct netdev *netdev)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    const char *name = netdev_get_name(netdev);
-    char *dir, *path, *error_msg = NULL;
-    int error = 0;
 
     ovs_mutex_init(&dev->mutex);
     dev->client = class_is_client(netdev_get_class(netdev));
@@ -334,48 +331,49 @@ netdev_vhostuser_construct(struct netdev *netdev)
         atomic_flag_clear(&dev->queues[i].tx_lock);
     }
     netdev->n_rxq = netdev->n_txq = 1;
-
-    if (!dev->client) {
-        if (!port_name_is_valid(name)) {
-            VLOG_ERR("%s: a vhostuser port's name becomes its socket's file "
-                     "name; use letters, digits and -_.:@+ only, not "
-                     "starting with '.'", name);
-            error = EINVAL;
-            goto out;
-        }
-        dir = vhostuser_sock_dir(&error_msg);
-        if (!dir) {
-            VLOG_ERR("%s: %s", name, error_msg);
-            free(error_msg);
-            error = EINVAL;
-            goto out;
-        }
-        path = xasprintf("%s/%s", dir, name);
-        free(dir);
-        error = validate_socket_path(path, &error_msg);
-        if (error) {
-            VLOG_ERR("%s: %s", name, error_msg);
-            free(error_msg);
-        } else {
-            ovs_mutex_lock(&dev->mutex);
-            error = vhostuser_open_socket(dev, path);
-            ovs_mutex_unlock(&dev->mutex);
-            if (error) {
-                VLOG_ERR("%s: cannot listen on %s (%s)", name, path,
-                         ovs_strerror(error));
-            } else {
-                VLOG_INFO("%s: vhost-user server socket %s", name, path);
-            }
-        }
-        free(path);
-    }
-out:
-    if (error) {
-        ovs_mutex_destroy(&dev->mutex);
-        return error;
-    }
     ovs_list_push_back(&vhostuser_devs, &dev->list_node);
+    /* The socket is opened by set_config(), which OVS calls next and which
+     * can explain a failure in the Interface's error column. */
     return 0;
+}
+
+/* Server role: listens at <vhost-sock-dir>/<port name> unless already
+ * listening. */
+static int
+open_server_socket(struct netdev_vhostuser *dev, char **errp)
+    OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+    char *dir, *path;
+    int error;
+
+    if (dev->vhu) {
+        return 0;
+    }
+    if (!port_name_is_valid(name)) {
+        *errp = xasprintf("%s: a vhostuser port's name becomes its socket's "
+                          "file name: use letters, digits and -_.:@+ only, "
+                          "not starting with '.', at most 64 bytes", name);
+        return EINVAL;
+    }
+    dir = vhostuser_sock_dir(errp);
+    if (!dir) {
+        return EINVAL;
+    }
+    path = xasprintf("%s/%s", dir, name);
+    free(dir);
+    error = validate_socket_path(path, errp);
+    if (!error) {
+        error = vhostuser_open_socket(dev, path);
+        if (error) {
+            *errp = xasprintf("%s: cannot listen on %s (%s)", name, path,
+                              ovs_strerror(error));
+        } else {
+            VLOG_INFO("%s: vhost-user server socket %s", name, path);
+        }
+    }
+    free(path);
+    return error;
 }
 
 static void
@@ -430,9 +428,11 @@ parse_tx_retries(const struct netdev_vhostuser *dev, const struct smap *args,
     return 0;
 }
 
+/* Opens the socket: the server's in the socket directory, or the client's
+ * at options:vhost-server-path. */
 static int
-set_server_path(struct netdev_vhostuser *dev, const struct smap *args,
-                char **errp) OVS_REQUIRES(dev->mutex)
+set_socket(struct netdev_vhostuser *dev, const struct smap *args,
+           char **errp) OVS_REQUIRES(dev->mutex)
 {
     const char *name = netdev_get_name(&dev->up);
     const char *path = smap_get(args, "vhost-server-path");
@@ -440,10 +440,11 @@ set_server_path(struct netdev_vhostuser *dev, const struct smap *args,
 
     if (!dev->client) {
         if (path) {
-            VLOG_WARN_ONCE("%s: options:vhost-server-path applies to "
-                           "vhostuserclient ports only; ignored", name);
+            *errp = xasprintf("%s: options:vhost-server-path applies to "
+                              "vhostuserclient ports only", name);
+            return EINVAL;
         }
-        return 0;
+        return open_server_socket(dev, errp);
     }
     if (!path || !path[0]) {
         *errp = xasprintf("%s: options:vhost-server-path is required for a "
@@ -475,7 +476,7 @@ netdev_vhostuser_set_config(struct netdev *netdev, const struct smap *args,
         return error;
     }
     ovs_mutex_lock(&dev->mutex);
-    error = set_server_path(dev, args, errp);
+    error = set_socket(dev, args, errp);
     if (!error) {
         atomic_store_relaxed(&dev->tx_retries_max, retries);
     }
