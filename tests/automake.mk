@@ -12,6 +12,13 @@
 #   make check TESTSUITEFLAGS='5 7-9 -v -d' these tests, verbose, keep dirs
 #   make check TESTSUITEFLAGS='--list'      list the tests
 # "make check-valgrind" runs the suite with every program under valgrind.
+#
+# The suite includes Open vSwitch's unmodified tests/ovs-macros.at,
+# ovsdb-macros.at and ofproto-macros.at (OVS_VSWITCHD_START...) from
+# $(OVS_SRCDIR); our tests/package.m4 comes first in autom4te's path.  Its
+# programs come from AUTOTEST_PATH: ours first (utilities/ovs-vswitchd
+# included), then the OVS build's ovs-vsctl, ovs-appctl, ovs-ofctl,
+# ovsdb-server and ovsdb-tool -- never the OVS build's own ovs-vswitchd.
 
 check_PROGRAMS += tests/test-vhu
 tests_test_vhu_SOURCES = \
@@ -26,11 +33,12 @@ tests_test_vhu_LDADD = lib/libvhostuser.la
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/unit.at \
-	tests/peer.at
+	tests/peer.at \
+	tests/ovs.at
 TESTSUITE = $(srcdir)/tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
 
 EXTRA_DIST += \
 	$(TESTSUITE_AT) \
@@ -77,8 +85,11 @@ check-valgrind: all $(check_PROGRAMS) tests/atlocal $(TESTSUITE)
 	exit $$status
 .PHONY: check-valgrind
 
-$(TESTSUITE): $(srcdir)/tests/package.m4 $(TESTSUITE_AT)
-	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(srcdir)/tests \
+# OVS's macros must be unpacked first: ovs/src.stamp is an order-only
+# prerequisite (GNU make), so unpacking OVS does not make the distributed
+# testsuite out of date.
+$(TESTSUITE): $(srcdir)/tests/package.m4 $(TESTSUITE_AT) | ovs/src.stamp
+	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(srcdir)/tests -I $(OVS_SRCDIR) \
 	  -o $@.tmp $@.at && mv $@.tmp $@
 
 # Autotest reads the package name and version from package.m4.

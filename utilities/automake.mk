@@ -8,6 +8,8 @@
 #   utilities/vhu-loopback    a backend that echoes guest TX back to RX.
 #   utilities/vhu-demo.sh     run by "make demo".
 #   utilities/vhu-bench.sh    run by "make bench".
+#   utilities/ovs-vswitchd    Open vSwitch's daemon with our netdev provider;
+#                             built by plugin/automake.mk, installed in sbin.
 
 noinst_LTLIBRARIES += utilities/libvhufront.la
 utilities_libvhufront_la_SOURCES = \
