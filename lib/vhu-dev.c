@@ -99,9 +99,8 @@ vring_refresh_locked(struct vhu_dev *dev, int idx)
     struct vhu_vring *vq = &dev->vrings[idx];
     bool want = vq->started && vq->enabled && vq->addr_set && vq->num
                 && dev->mem && !vq->broken;
-    bool was = vq->ready;
+    bool was = vq->ready, now = false;
 
-    vq->ready = false;
     if (want) {
         int error = vhu_split_map(&vq->ring, dev->mem, vq->num,
                                   vq->addr.desc_uaddr, vq->addr.avail_uaddr,
@@ -116,10 +115,14 @@ vring_refresh_locked(struct vhu_dev *dev, int idx)
             vq->ring.indirect = dev->features
                                 & VHU_BIT(VHU_F_RING_INDIRECT_DESC);
             vhu_split_disable_kicks(&vq->ring);
-            vq->ready = true;
+            now = true;
         }
     }
-    return was != vq->ready;
+    /* One store: vhu_dev_vring_ready() reads 'ready' without the lock, and
+     * a vring that stays ready across a re-translation (a memory table
+     * change) must never look stopped, even for a moment. */
+    __atomic_store_n(&vq->ready, now, __ATOMIC_RELAXED);
+    return was != now;
 }
 
 void
