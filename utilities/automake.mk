@@ -6,7 +6,8 @@
 #                             side), used by vhu-peer and by tests/test-vhu.
 #   utilities/vhu-peer        drives a backend as a frontend would.
 #   utilities/vhu-loopback    a backend that echoes guest TX back to RX.
-#   utilities/vhu-demo.sh     run by "make demo".
+#   utilities/ovs-demo.sh     run by "make demo": OVS with vhostuser ports.
+#   utilities/vhu-demo.sh     run by "make demo-lib": the library alone.
 #   utilities/vhu-bench.sh    run by "make bench".
 #   utilities/ovs-vswitchd    Open vSwitch's daemon with our netdev provider;
 #                             built by plugin/automake.mk, installed in sbin.
@@ -26,5 +27,6 @@ utilities_vhu_loopback_SOURCES = utilities/vhu-loopback.c
 utilities_vhu_loopback_LDADD = lib/libvhostuser.la
 
 EXTRA_DIST += \
+	utilities/ovs-demo.sh \
 	utilities/vhu-demo.sh \
 	utilities/vhu-bench.sh

@@ -1357,11 +1357,13 @@ run_send_recv(struct peer *p)
         if (peer_poll(p, p->send_target >= 0)) {
             stalled_since = 0;
         } else {
-            /* Nothing came back for a while: stop waiting for echoes
-             * (the backend may not echo at all) and just send. */
+            /* Nothing came back for a second: stop waiting for echoes
+             * (the backend may not echo at all) and just send.  Shorter
+             * stalls happen on a busy machine and must not open the
+             * window, or a switch in the path drops frames. */
             if (!stalled_since) {
                 stalled_since = now;
-            } else if (p->window > 0 && now - stalled_since > 50000000) {
+            } else if (p->window > 0 && now - stalled_since > 1000000000) {
                 p->window = 0;
             }
             idle_sleep();
