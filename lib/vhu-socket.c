@@ -162,14 +162,27 @@ wait_fd(int fd, short events, int timeout_ms)
     return n ? 0 : ETIMEDOUT;
 }
 
+void
+vhu_sock_attach_fds(struct msghdr *mh, union vhu_cmsg_buf *cbuf,
+                    const int *fds, int n_fds)
+{
+    struct cmsghdr *cmsg;
+
+    memset(cbuf, 0, sizeof *cbuf);
+    mh->msg_control = cbuf->buf;
+    mh->msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+    cmsg = CMSG_FIRSTHDR(mh);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+    memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
+}
+
 int
 vhu_sock_send(int fd, const struct vhu_msg_hdr *hdr, const void *payload,
               const int *fds, int n_fds, int timeout_ms)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
-        struct cmsghdr align;
-    } cmsg_buf;
+    union vhu_cmsg_buf cmsg_buf;
     struct iovec iov[2] = {
         { .iov_base = (void *) hdr, .iov_len = sizeof *hdr },
         { .iov_base = (void *) payload, .iov_len = payload ? hdr->size : 0 },
@@ -181,16 +194,7 @@ vhu_sock_send(int fd, const struct vhu_msg_hdr *hdr, const void *payload,
         return EINVAL;
     }
     if (n_fds) {
-        struct cmsghdr *cmsg;
-
-        memset(&cmsg_buf, 0, sizeof cmsg_buf);
-        mh.msg_control = cmsg_buf.buf;
-        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-        cmsg = CMSG_FIRSTHDR(&mh);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-        memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
+        vhu_sock_attach_fds(&mh, &cmsg_buf, fds, n_fds);
     }
     while (left) {
         ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -286,10 +290,7 @@ vhu_msg_reader_read(struct vhu_msg_reader *r, int sock_fd)
     const size_t hdr_size = sizeof r->msg.hdr;
 
     for (;;) {
-        union {
-            char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
-            struct cmsghdr align;
-        } cmsg_buf;
+        union vhu_cmsg_buf cmsg_buf;
         size_t want = r->have < hdr_size
                       ? hdr_size : hdr_size + r->msg.hdr.size;
         struct iovec iov;

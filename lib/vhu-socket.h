@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "vhu-proto.h"
 
 /* Creates a non-blocking listening socket at 'path', replacing a stale
@@ -19,6 +20,17 @@ int vhu_sock_listen(const char *path, int *fdp);
 int vhu_sock_accept(int listen_fd, int *fdp);
 /* Connects to 'path'.  The new socket is non-blocking if 'nonblock'. */
 int vhu_sock_connect(const char *path, int nonblock, int *fdp);
+
+/* Room for a control message carrying VHU_MAX_FDS fds. */
+union vhu_cmsg_buf {
+    char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
+    struct cmsghdr align;
+};
+
+/* Attaches 'n_fds' fds (1..VHU_MAX_FDS) to 'mh' as one SCM_RIGHTS message
+ * stored in 'cbuf'. */
+void vhu_sock_attach_fds(struct msghdr *mh, union vhu_cmsg_buf *cbuf,
+                         const int *fds, int n_fds);
 
 /* Sends one whole message with 'n_fds' fds attached (0..VHU_MAX_FDS).
  * Never raises SIGPIPE.  Waits at most 'timeout_ms' for socket space

@@ -698,25 +698,13 @@ static int
 vhf_send_some(int fd, const uint8_t *data, size_t len, const int *fds,
               int n_fds, size_t *sentp)
 {
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
-    } control;
     struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    union vhu_cmsg_buf control;
     ssize_t n;
 
     if (n_fds > 0) {
-        struct cmsghdr *cmsg;
-
-        memset(&control, 0, sizeof control);
-        msg.msg_control = control.buf;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-        cmsg = CMSG_FIRSTHDR(&msg);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-        memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n_fds);
+        vhu_sock_attach_fds(&msg, &control, fds, n_fds);
     }
     n = sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (n < 0) {
