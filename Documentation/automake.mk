@@ -5,6 +5,9 @@
 DOC_SOURCE = \
 	Documentation/index.rst \
 	Documentation/intro.rst \
+	Documentation/install.rst \
+	Documentation/howto/vhost-user.rst \
+	Documentation/ref/vhostuser.rst \
 	Documentation/internals/design.rst \
 	Documentation/internals/messages.rst
 EXTRA_DIST += $(DOC_SOURCE)

@@ -244,12 +244,15 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
 
 int
 vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
-                  int n)
+                  int n, int *n_dropped)
 {
     struct vhu_vring *vq;
     uint16_t n_avail, old_used;
-    int placed = 0, error;
+    int placed = 0, dropped = 0, error;
 
+    if (n_dropped) {
+        *n_dropped = 0;
+    }
     vq = burst_begin(dev, vring);
     if (!vq) {
         return 0;
@@ -263,6 +266,7 @@ vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
             vq->bytes += pkts[placed++].len;
         } else if (error == EMSGSIZE) {
             vq->drops++;        /* Can never fit: drop it. */
+            dropped++;
             placed++;
             error = 0;
         }
@@ -271,5 +275,8 @@ vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
         vhu_vring_broken(dev, vq, error, "guest RX");
     }
     burst_end(vq, old_used);
+    if (n_dropped) {
+        *n_dropped = dropped;
+    }
     return placed;
 }

@@ -158,11 +158,12 @@ struct vhu_pkt {
  * or is busy. */
 int vhu_dequeue_burst(struct vhu_dev *, int vring, struct vhu_pkt *, int n);
 /* Guest RX: copies up to 'n' frames into vring 'vring' and returns how many
- * it placed; the rest did not fit (the ring is full or not ready) and stay
+ * it consumed; the rest did not fit (the ring is full or not ready) and stay
  * with the caller.  A frame larger than any buffer the guest could give is
- * dropped and counted as placed. */
+ * consumed but dropped: such frames are counted in '*n_dropped' (if
+ * nonnull) and in the vring's drops. */
 int vhu_enqueue_burst(struct vhu_dev *, int vring, const struct vhu_pkt *,
-                      int n);
+                      int n, int *n_dropped);
 
 /* Logging.  By default messages go to stderr; a user such as OVS installs
  * its own sink.  Levels follow syslog: 3 error, 4 warning, 6 info, 7 debug. */

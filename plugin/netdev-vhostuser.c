@@ -56,13 +56,13 @@ VLOG_DEFINE_THIS_MODULE(netdev_vhostuser);
 #define VHOSTUSER_TX_RETRIES_MAX 32
 #define VHOSTUSER_MAX_QUEUES 128    /* Queue pairs offered to the guest. */
 
-/* Per guest queue pair: what the datapath counts. */
+/* Per guest queue pair, on its own cache line.  Packets and bytes are
+ * counted by the library per vring; we count only the frames that never
+ * reached it. */
 struct vhostuser_queue {
     atomic_flag tx_lock;            /* Serializes send() on this queue. */
-    /* rx: written by the one PMD polling this rxq.  tx: under tx_lock. */
-    atomic_uint64_t rx_packets, rx_bytes, rx_dropped;
-    atomic_uint64_t tx_packets, tx_bytes, tx_dropped;
-};
+    atomic_uint64_t tx_dropped;     /* No guest, ring full, or MTU. */
+} __attribute__((aligned(CACHE_LINE_SIZE)));
 
 struct netdev_vhostuser {
     struct netdev up;
@@ -205,14 +205,15 @@ port_name_is_valid(const char *name)
 #define VHOSTUSER_MAX_PATH 107
 
 static int
-validate_socket_path(const char *path, char **errp)
+validate_socket_path(const char *name, const char *path, char **errp)
 {
     if (path[0] != '/') {
-        *errp = xasprintf("socket path \"%s\" is not absolute", path);
+        *errp = xasprintf("%s: socket path \"%s\" is not absolute", name,
+                          path);
         return EINVAL;
     } else if (strlen(path) > VHOSTUSER_MAX_PATH) {
-        *errp = xasprintf("socket path \"%s\" is longer than %d bytes", path,
-                          VHOSTUSER_MAX_PATH);
+        *errp = xasprintf("%s: socket path \"%s\" is longer than %d bytes",
+                          name, path, VHOSTUSER_MAX_PATH);
         return ENAMETOOLONG;
     }
     return 0;
@@ -232,13 +233,17 @@ netdev_vhostuser_dealloc(struct netdev *netdev)
     free_cacheline(netdev_vhostuser_cast(netdev));
 }
 
+/* The largest MTU we accept, from mtu_request or from the guest. */
+#define VHOSTUSER_MTU_MAX 9702
+
 static int
 effective_mtu(const struct netdev_vhostuser *dev)
 {
     uint16_t guest_mtu = dev->vhu ? vhu_dev_mtu(dev->vhu) : 0;
 
-    return dev->user_mtu ? dev->user_mtu : guest_mtu ? guest_mtu
-                                                     : ETH_PAYLOAD_MAX;
+    return (dev->user_mtu ? dev->user_mtu
+            : guest_mtu ? MIN(guest_mtu, VHOSTUSER_MTU_MAX)
+            : ETH_PAYLOAD_MAX);
 }
 
 /* Publishes link state and MTU changes to OVS; requests a reconfiguration
@@ -323,6 +328,7 @@ netdev_vhostuser_construct(struct netdev *netdev)
     dev->client = class_is_client(netdev_get_class(netdev));
     eth_addr_random(&dev->mac);
     dev->mac.ea[0] = (dev->mac.ea[0] & ~1) | 2;     /* Local, unicast. */
+    dev->flags = NETDEV_UP | NETDEV_PROMISC;
     dev->requested_n_txq = 1;
     dev->n_queues = 1;
     atomic_init(&dev->tx_retries_max, VHOSTUSER_TX_RETRIES_DEFAULT);
@@ -362,7 +368,7 @@ open_server_socket(struct netdev_vhostuser *dev, char **errp)
     }
     path = xasprintf("%s/%s", dir, name);
     free(dir);
-    error = validate_socket_path(path, errp);
+    error = validate_socket_path(name, path, errp);
     if (!error) {
         error = vhostuser_open_socket(dev, path);
         if (error) {
@@ -451,7 +457,7 @@ set_socket(struct netdev_vhostuser *dev, const struct smap *args,
                           "vhostuserclient port", name);
         return EINVAL;
     }
-    error = validate_socket_path(path, errp);
+    error = validate_socket_path(name, path, errp);
     if (!error && !nullable_string_is_equal(path, dev->path)) {
         error = vhostuser_open_socket(dev, path);
         if (error) {
@@ -601,8 +607,6 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
     struct vhu_pkt pkts[NETDEV_MAX_BURST];
     struct vhu_dev *vhu = dev->vhu;
-    struct vhostuser_queue *q;
-    uint64_t bytes = 0;
     int mtu, n;
 
     if (qfill) {
@@ -626,15 +630,10 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
     dp_packet_batch_init(batch);
     for (int i = 0; i < n; i++) {
         dp_packet_set_size(rx->stash[i], pkts[i].len);
-        bytes += pkts[i].len;
         dp_packet_batch_add(batch, rx->stash[i]);
     }
     memmove(rx->stash, rx->stash + n, (rx->n_stash - n) * sizeof rx->stash[0]);
     rx->n_stash -= n;
-
-    q = &dev->queues[rxq->queue_id];
-    atomic_add_relaxed(&q->rx_packets, n, &(uint64_t) { 0 });
-    atomic_add_relaxed(&q->rx_bytes, bytes, &(uint64_t) { 0 });
     return 0;
 }
 
@@ -665,7 +664,7 @@ queue_tx_unlock(struct vhostuser_queue *q)
  * count kept. */
 static int
 collect_tx(struct netdev_vhostuser *dev, struct dp_packet_batch *batch,
-           struct vhu_pkt *pkts, uint64_t *bytes)
+           struct vhu_pkt *pkts)
 {
     struct dp_packet *packet;
     uint32_t max;
@@ -673,7 +672,6 @@ collect_tx(struct netdev_vhostuser *dev, struct dp_packet_batch *batch,
 
     atomic_read_relaxed(&dev->mtu, &mtu);
     max = mtu + ETH_HEADER_LEN + VLAN_HEADER_LEN;
-    *bytes = 0;
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         uint32_t len = dp_packet_size(packet);
 
@@ -684,10 +682,35 @@ collect_tx(struct netdev_vhostuser *dev, struct dp_packet_batch *batch,
         }
         pkts[n].data = dp_packet_data(packet);
         pkts[n].len = len;
-        *bytes += len;
         n++;
     }
     return n;
+}
+
+/* Enqueues 'n' frames into guest queue 'q' (locked by the caller),
+ * retrying as OVS-DPDK does: while the guest makes progress, up to
+ * tx-retries-max times.  Returns the frames consumed. */
+static int
+enqueue_with_retries(struct netdev_vhostuser *dev, struct vhu_dev *vhu,
+                     int vring, struct vhu_pkt *pkts, int n)
+{
+    int sent = 0, retries = 0, max_retries;
+
+    atomic_read_relaxed(&dev->tx_retries_max, &max_retries);
+    for (;;) {
+        int placed = vhu_enqueue_burst(vhu, vring, pkts + sent, n - sent,
+                                       NULL);
+
+        sent += placed;
+        if (!placed || sent == n || retries >= max_retries) {
+            break;
+        }
+        retries++;
+    }
+    if (retries) {
+        atomic_add_relaxed(&dev->tx_retries, retries, &(uint64_t) { 0 });
+    }
+    return sent;
 }
 
 static int
@@ -698,48 +721,24 @@ netdev_vhostuser_send(struct netdev *netdev, int qid,
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
     struct vhu_pkt pkts[NETDEV_MAX_BURST];
     struct vhu_dev *vhu = dev->vhu;
-    int n_queues = dev->n_queues;
-    struct vhostuser_queue *q;
-    int n, sent = 0, retries = 0, max_retries;
-    uint64_t bytes, sent_bytes = 0;
+    int guest_q = qid % dev->n_queues;
+    struct vhostuser_queue *q = &dev->queues[guest_q];
+    int n, sent = 0;
 
-    n = collect_tx(dev, batch, pkts, &bytes);
-    /* Several OVS txqs may map to one guest queue, whatever
-     * 'concurrent_txq' says: always serialize on the guest queue. */
-    q = &dev->queues[qid % n_queues];
-    if (!vhu || !vhu_dev_vring_ready(vhu, vhu_rx_vring(qid % n_queues))) {
-        /* No guest to deliver to: drop without retrying. */
-        atomic_add_relaxed(&q->tx_dropped, n, &(uint64_t) { 0 });
-        dp_packet_delete_batch(batch, true);
-        return 0;
-    }
-    atomic_read_relaxed(&dev->tx_retries_max, &max_retries);
-    queue_tx_lock(q);
-    while (sent < n) {
-        int placed = vhu_enqueue_burst(vhu, vhu_rx_vring(qid % n_queues),
-                                       pkts + sent, n - sent);
-
-        for (int i = sent; i < sent + placed; i++) {
-            sent_bytes += pkts[i].len;
-        }
-        sent += placed;
+    n = collect_tx(dev, batch, pkts);
+    if (vhu && vhu_dev_vring_ready(vhu, vhu_rx_vring(guest_q))) {
+        /* Several OVS txqs may map to one guest queue, whatever
+         * 'concurrent_txq' says: always serialize on the guest queue. */
+        queue_tx_lock(q);
+        sent = enqueue_with_retries(dev, vhu, vhu_rx_vring(guest_q), pkts, n);
+        queue_tx_unlock(q);
         if (sent < n) {
-            if (retries >= max_retries) {
-                break;
-            }
-            retries++;
+            atomic_add_relaxed(&dev->tx_failure_drops, n - sent,
+                               &(uint64_t) { 0 });
         }
     }
-    atomic_add_relaxed(&q->tx_packets, sent, &(uint64_t) { 0 });
-    atomic_add_relaxed(&q->tx_bytes, sent_bytes, &(uint64_t) { 0 });
-    atomic_add_relaxed(&q->tx_dropped, n - sent, &(uint64_t) { 0 });
-    queue_tx_unlock(q);
-    if (retries) {
-        atomic_add_relaxed(&dev->tx_retries, retries, &(uint64_t) { 0 });
-    }
-    if (n > sent) {
-        atomic_add_relaxed(&dev->tx_failure_drops, n - sent,
-                           &(uint64_t) { 0 });
+    if (sent < n) {
+        atomic_add_relaxed(&q->tx_dropped, n - sent, &(uint64_t) { 0 });
     }
     dp_packet_delete_batch(batch, true);
     return 0;
@@ -787,7 +786,7 @@ netdev_vhostuser_set_mtu(struct netdev *netdev, int mtu)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
 
-    if (mtu < ETH_PAYLOAD_MIN || mtu > 9702) {
+    if (mtu < ETH_PAYLOAD_MIN || mtu > VHOSTUSER_MTU_MAX) {
         return EINVAL;
     }
     ovs_mutex_lock(&dev->mutex);
@@ -821,6 +820,9 @@ netdev_vhostuser_update_flags(struct netdev *netdev, enum netdev_flags off,
     ovs_mutex_lock(&dev->mutex);
     *old_flagsp = dev->flags;
     dev->flags = (dev->flags & ~off) | on;
+    if (dev->flags != *old_flagsp) {
+        netdev_change_seq_changed(netdev);
+    }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -836,20 +838,25 @@ read_u64(atomic_uint64_t *p)
     return v;
 }
 
-/* Adds up the library's per-vring drop and error counters. */
-static void
-vring_totals(struct netdev_vhostuser *dev, uint64_t *rx_drops,
-             uint64_t *tx_drops, uint64_t *rx_errors, uint64_t *tx_errors)
-{
-    *rx_drops = *tx_drops = *rx_errors = *tx_errors = 0;
-    for (int i = 0; dev->vhu && i < vhu_dev_n_vrings(dev->vhu); i++) {
-        struct vhu_vring_info info;
+/* The library's counters for one queue pair, kept across reconnections.
+ * 'rx' is guest TX (what OVS receives), 'tx' guest RX. */
+struct queue_counters {
+    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
 
-        if (!vhu_dev_vring_info(dev->vhu, i, &info)) {
-            /* Odd vrings are guest TX: our rx side. */
-            *(i % 2 ? rx_drops : tx_drops) += info.drops;
-            *(i % 2 ? rx_errors : tx_errors) += info.errors;
-        }
+static void
+queue_counters(struct netdev_vhostuser *dev, int qp, struct queue_counters *c)
+{
+    struct vhu_vring_info rx, tx;
+
+    memset(c, 0, sizeof *c);
+    if (dev->vhu && !vhu_dev_vring_info(dev->vhu, vhu_tx_vring(qp), &rx)
+        && !vhu_dev_vring_info(dev->vhu, vhu_rx_vring(qp), &tx)) {
+        *c = (struct queue_counters) {
+            rx.packets, rx.bytes, rx.drops, rx.errors,
+            tx.packets, tx.bytes, tx.drops, tx.errors,
+        };
     }
 }
 
@@ -858,25 +865,35 @@ netdev_vhostuser_get_stats(const struct netdev *netdev,
                            struct netdev_stats *stats)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    uint64_t rx_drops, tx_drops, rx_errors, tx_errors;
+    struct netdev_stats s;
 
-    memset(stats, 0, sizeof *stats);
+    /* Only the counters set here are reported: OVS has filled 'stats'
+     * with all-ones, meaning "not supported". */
+    memset(&s, 0, sizeof s);
     ovs_mutex_lock(&dev->mutex);
-    vring_totals(dev, &rx_drops, &tx_drops, &rx_errors, &tx_errors);
     for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
-        struct vhostuser_queue *q = &dev->queues[i];
+        struct queue_counters c;
 
-        stats->rx_packets += read_u64(&q->rx_packets);
-        stats->rx_bytes += read_u64(&q->rx_bytes);
-        stats->tx_packets += read_u64(&q->tx_packets);
-        stats->tx_bytes += read_u64(&q->tx_bytes);
-        stats->tx_dropped += read_u64(&q->tx_dropped);
+        queue_counters(dev, i, &c);
+        s.rx_packets += c.rx_packets;
+        s.rx_bytes += c.rx_bytes;
+        s.rx_dropped += c.rx_dropped;
+        s.rx_errors += c.rx_errors;
+        s.tx_packets += c.tx_packets;
+        s.tx_bytes += c.tx_bytes;
+        s.tx_dropped += c.tx_dropped + read_u64(&dev->queues[i].tx_dropped);
+        s.tx_errors += c.tx_errors;
     }
-    stats->rx_dropped = rx_drops;
-    stats->tx_dropped += tx_drops + read_u64(&dev->tx_mtu_exceeded_drops);
-    stats->rx_errors = rx_errors;
-    stats->tx_errors = tx_errors;
     ovs_mutex_unlock(&dev->mutex);
+    s.tx_dropped += read_u64(&dev->tx_mtu_exceeded_drops);
+    stats->rx_packets = s.rx_packets;
+    stats->rx_bytes = s.rx_bytes;
+    stats->rx_dropped = s.rx_dropped;
+    stats->rx_errors = s.rx_errors;
+    stats->tx_packets = s.tx_packets;
+    stats->tx_bytes = s.tx_bytes;
+    stats->tx_dropped = s.tx_dropped;
+    stats->tx_errors = s.tx_errors;
     return 0;
 }
 
@@ -905,17 +922,18 @@ netdev_vhostuser_get_custom_stats(const struct netdev *netdev,
     add_counter(cs, "ovs_tx_mtu_exceeded_drops",
                 read_u64(&dev->tx_mtu_exceeded_drops));
     for (int i = 0; i < n_queues; i++) {
-        struct vhostuser_queue *q = &dev->queues[i];
         char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
+        struct queue_counters c;
 
+        queue_counters(dev, i, &c);
         snprintf(name, sizeof name, "rx_q%d_packets", i);
-        add_counter(cs, name, read_u64(&q->rx_packets));
+        add_counter(cs, name, c.rx_packets);
         snprintf(name, sizeof name, "rx_q%d_bytes", i);
-        add_counter(cs, name, read_u64(&q->rx_bytes));
+        add_counter(cs, name, c.rx_bytes);
         snprintf(name, sizeof name, "tx_q%d_packets", i);
-        add_counter(cs, name, read_u64(&q->tx_packets));
+        add_counter(cs, name, c.tx_packets);
         snprintf(name, sizeof name, "tx_q%d_bytes", i);
-        add_counter(cs, name, read_u64(&q->tx_bytes));
+        add_counter(cs, name, c.tx_bytes);
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;

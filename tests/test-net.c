@@ -244,10 +244,10 @@ test_rx_mergeable(void)
     net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
     fill_pattern(frame, sizeof frame, 3);
     post_rx(&n, 2, 1024);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1), 0);     /* Not enough. */
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 0); /* Not enough. */
     CHECK_EQ(n.rx.used->idx, 0);
     post_rx(&n, 2, 1024);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1), 1);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);
     CHECK_EQ(n.rx.used->idx, 3);
     CHECK_EQ(n.rx.used->ring[0].len, 1024);
     CHECK_EQ(n.rx.used->ring[1].len, 1024);
@@ -270,13 +270,15 @@ test_rx_no_mergeable(void)
         { .data = small, .len = sizeof small },
     };
     struct net n;
+    int dropped;
 
     net_init(&n, VHU_BIT(VHU_F_VERSION_1));
     fill_pattern(small, sizeof small, 5);
     post_rx(&n, 1, 1024);
     /* The big frame can never fit a 1024-byte buffer: dropped without
      * consuming it; the small one then uses that buffer. */
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 2), 2);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 2, &dropped), 2);
+    CHECK_EQ(dropped, 1);
     CHECK_EQ(vring_counter(&n, 0, 1), 1);
     CHECK_EQ(vring_counter(&n, 0, 0), 1);
     CHECK_EQ(n.rx.used->idx, 1);
@@ -297,9 +299,9 @@ test_rx_ring_full(void)
         pkts[i] = (struct vhu_pkt) { .data = frame, .len = sizeof frame };
     }
     net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4), 0);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4, NULL), 0);
     post_rx(&n, 3, 2048);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4), 3);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4, NULL), 3);
     CHECK_EQ(vring_counter(&n, 0, 1), 0);
     CHECK_EQ(vring_counter(&n, 0, 2), 0);
     net_fini(&n);
@@ -322,7 +324,7 @@ test_rx_header_split(void)
              | VHU_DESC_F_NEXT, 2);
     set_desc(&n.rx.desc[2], gpa(BUF_OFF + 0x200), 200, VHU_DESC_F_WRITE, 0);
     make_avail(&n.rx, 0);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1), 1);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);
     memcpy(&hdr, n.view + BUF_OFF, 2);
     memcpy((uint8_t *) &hdr + 2, n.view + BUF_OFF + 0x100, 10);
     CHECK_EQ(hdr.num_buffers, 1);
@@ -354,10 +356,10 @@ test_notify_coalesced(void)
     efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     n.dev->vrings[0].call_fd = efd;     /* The device closes it. */
     post_rx(&n, 16, 2048);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 8), 8);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 8, NULL), 8);
     CHECK_EQ(read_eventfd(efd), 1);     /* One write for the burst. */
     n.rx.avail->flags = VHU_AVAIL_F_NO_INTERRUPT;
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4), 4);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4, NULL), 4);
     CHECK_EQ(read_eventfd(efd), 0);     /* Suppressed by the guest. */
     CHECK_EQ(vring_counter(&n, 0, 3), 1);
     net_fini(&n);
@@ -377,11 +379,11 @@ test_notify_event_idx(void)
     post_rx(&n, 8, 2048);
     n.rx.avail->flags = VHU_AVAIL_F_NO_INTERRUPT;   /* Ignored now. */
     n.rx.avail->ring[NUM] = 2;          /* used_event: after entry 2. */
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1), 1);     /* idx 0->1 */
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);     /* idx 0->1 */
     CHECK_EQ(read_eventfd(efd), 0);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1), 1);     /* 1->2 */
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);     /* 1->2 */
     CHECK_EQ(read_eventfd(efd), 0);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1), 1);     /* 2->3 */
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);     /* 2->3 */
     CHECK_EQ(read_eventfd(efd), 1);
     net_fini(&n);
 }
@@ -407,7 +409,7 @@ test_broken_stops_one_queue(void)
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 0);
     /* The other vring keeps working. */
     post_rx(&n, 1, 2048);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &rx_pkt, 1), 1);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &rx_pkt, 1, NULL), 1);
     /* GET_VRING_BASE stops the vring and clears the error; a new kick
      * starts it again. */
     vhu_dev_stop_vring(n.dev, 1);
@@ -429,7 +431,7 @@ test_not_ready(void)
     CHECK_EQ(vhu_dequeue_burst(n.dev, 3, &pkt, 1), 0);     /* Not set up. */
     CHECK_EQ(vhu_dequeue_burst(n.dev, 4, &pkt, 1), 0);     /* Out of range. */
     CHECK_EQ(vhu_dequeue_burst(n.dev, -1, &pkt, 1), 0);
-    CHECK_EQ(vhu_enqueue_burst(n.dev, 1000, &pkt, 1), 0);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 1000, &pkt, 1, NULL), 0);
     net_fini(&n);
 }
 

@@ -10,7 +10,7 @@
 # view, and stops everything it started, by pid.
 #
 # Usage: ovs-demo.sh BUILDDIR OVS_SRCDIR OVS_BUILDDIR [SECONDS]
-set -e
+set -e -o pipefail
 
 builddir=$(cd "${1:?BUILDDIR}" && pwd)
 ovs_srcdir=$(cd "${2:?OVS_SRCDIR}" && pwd)

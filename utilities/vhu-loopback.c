@@ -159,7 +159,7 @@ echo_pair(struct worker *w, int qp)
                         && vhu_dev_vring_ready(dev, vhu_rx_vring(qp));
          tries++) {
         int placed = vhu_enqueue_burst(dev, vhu_rx_vring(qp), pkts + sent,
-                                       n - sent);
+                                       n - sent, NULL);
         if (!placed) {
             struct timespec ts = { 0, 50000 };
             nanosleep(&ts, NULL);
