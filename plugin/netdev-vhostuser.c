@@ -75,6 +75,8 @@ struct netdev_vhostuser {
     char *path;                     /* Socket path, or NULL (client with no
                                      * vhost-server-path yet). */
     struct vhu_dev *vhu;            /* NULL until 'path' is known. */
+    long long int wake_at;          /* When run() wants to run again
+                                     * (msec), or LLONG_MAX. */
     struct eth_addr mac;
     int user_mtu;                   /* From mtu_request, or 0. */
     enum netdev_flags flags;
@@ -312,6 +314,7 @@ vhostuser_open_socket(struct netdev_vhostuser *dev, const char *path)
     }
     free(dev->path);
     dev->vhu = vhu;
+    dev->wake_at = 0;               /* Run it at once: connect, accept. */
     dev->path = nullable_xstrdup(path);
     if (vhu && !dev->client) {
         fatal_signal_add_file_to_unlink(path);
@@ -988,13 +991,17 @@ netdev_vhostuser_run(const struct netdev_class *class)
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
             if (dev->vhu) {
-                vhu_dev_run(dev->vhu);
+                int timeout = vhu_dev_run(dev->vhu);
+
+                dev->wake_at = (timeout < 0 ? LLONG_MAX
+                                : time_msec() + timeout);
             }
             ovs_mutex_unlock(&dev->mutex);
         }
     }
 }
 
+/* Only registers what run() waits for: the socket and its timer. */
 static void
 netdev_vhostuser_wait(const struct netdev_class *class)
 {
@@ -1004,14 +1011,13 @@ netdev_vhostuser_wait(const struct netdev_class *class)
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
             if (dev->vhu) {
-                int timeout = vhu_dev_run(dev->vhu);
                 int fd = vhu_dev_fd(dev->vhu);
 
                 if (fd >= 0) {
                     poll_fd_wait(fd, POLLIN);
                 }
-                if (timeout >= 0) {
-                    poll_timer_wait(timeout);
+                if (dev->wake_at != LLONG_MAX) {
+                    poll_timer_wait_until(dev->wake_at);
                 }
             }
             ovs_mutex_unlock(&dev->mutex);
