@@ -522,8 +522,10 @@ vhu_dev_vring_info(struct vhu_dev *dev, int vring,
     }
     vq = &dev->vrings[vring];
     memset(info, 0, sizeof *info);
-    /* The lock keeps the ring mapped while we read its indexes. */
-    vhu_vring_lock(vq);
+    /* No lock: only the control thread, which is us, maps, re-translates or
+     * unmaps rings, so the ring stays mapped while we read its indexes, and
+     * a datapath burst on this vring is never made to miss its try-lock by
+     * a statistics read. */
     info->enabled = vq->enabled;
     info->started = vq->started;
     info->ready = vq->ready;
@@ -537,7 +539,6 @@ vhu_dev_vring_info(struct vhu_dev *dev, int vring,
         info->used_idx = __atomic_load_n(&vq->ring.used->idx,
                                          __ATOMIC_RELAXED);
     }
-    vhu_vring_unlock(vq);
     info->has_kick = vq->kick_fd >= 0;
     info->has_call = vq->call_fd >= 0;
     info->packets = load_counter(&vq->packets);

@@ -127,8 +127,9 @@ struct vhu_vring_info {
     uint64_t errors;            /* Ring errors (the vring was broken). */
     uint64_t notifications;     /* Call-eventfd writes. */
 };
-/* Takes the vring's lock briefly (waiting at most for one burst), so call
- * it from the control side, not from a datapath thread. */
+/* Control side only (it reads the ring through pointers that only the
+ * control thread changes).  Takes no lock, so it never disturbs a burst;
+ * indexes and counters may be a burst old. */
 int vhu_dev_vring_info(struct vhu_dev *, int vring, struct vhu_vring_info *);
 
 struct vhu_mem_info {
