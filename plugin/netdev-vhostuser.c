@@ -84,6 +84,7 @@ struct netdev_vhostuser {
     bool carrier;                   /* Last value reported. */
 
     /* Read by the datapath. */
+    atomic_bool admin_up;           /* NETDEV_UP: pass traffic. */
     atomic_int tx_retries_max;
     atomic_int mtu;                 /* Effective MTU. */
     int n_queues;                   /* Guest queue pairs in use (>= 1). */
@@ -332,6 +333,7 @@ netdev_vhostuser_construct(struct netdev *netdev)
     eth_addr_random(&dev->mac);
     dev->mac.ea[0] = (dev->mac.ea[0] & ~1) | 2;     /* Local, unicast. */
     dev->flags = NETDEV_UP | NETDEV_PROMISC;
+    atomic_init(&dev->admin_up, true);
     dev->requested_n_txq = 1;
     dev->n_queues = 1;
     atomic_init(&dev->tx_retries_max, VHOSTUSER_TX_RETRIES_DEFAULT);
@@ -610,12 +612,16 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
     struct vhu_pkt pkts[NETDEV_MAX_BURST];
     struct vhu_dev *vhu = dev->vhu;
+    bool up;
     int mtu, n;
 
     if (qfill) {
         *qfill = 0;
     }
-    if (!vhu || rxq->queue_id >= VHOSTUSER_MAX_QUEUES) {
+    atomic_read_relaxed(&dev->admin_up, &up);
+    if (!vhu || !up || rxq->queue_id >= VHOSTUSER_MAX_QUEUES) {
+        /* An administratively down port leaves the guest's frames in its
+         * ring, as OVS-DPDK does. */
         return EAGAIN;
     }
     atomic_read_relaxed(&dev->mtu, &mtu);
@@ -727,9 +733,11 @@ netdev_vhostuser_send(struct netdev *netdev, int qid,
     int guest_q = qid % dev->n_queues;
     struct vhostuser_queue *q = &dev->queues[guest_q];
     int n, sent = 0;
+    bool up;
 
     n = collect_tx(dev, batch, pkts);
-    if (vhu && vhu_dev_vring_ready(vhu, vhu_rx_vring(guest_q))) {
+    atomic_read_relaxed(&dev->admin_up, &up);
+    if (up && vhu && vhu_dev_vring_ready(vhu, vhu_rx_vring(guest_q))) {
         /* Several OVS txqs may map to one guest queue, whatever
          * 'concurrent_txq' says: always serialize on the guest queue. */
         queue_tx_lock(q);
@@ -823,6 +831,7 @@ netdev_vhostuser_update_flags(struct netdev *netdev, enum netdev_flags off,
     ovs_mutex_lock(&dev->mutex);
     *old_flagsp = dev->flags;
     dev->flags = (dev->flags & ~off) | on;
+    atomic_store_relaxed(&dev->admin_up, (dev->flags & NETDEV_UP) != 0);
     if (dev->flags != *old_flagsp) {
         netdev_change_seq_changed(netdev);
     }
