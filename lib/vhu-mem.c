@@ -207,15 +207,56 @@ check_with(const struct vhu_mem *mem, const struct vhu_mem_region_desc *extra,
     return error;
 }
 
+/* Returns the index in 'mem' of the region that 'd' names (gpa, size and
+ * uaddr, and with 'exact' the mmap offset too), or -1. */
+static int
+find_region(const struct vhu_mem *mem, const struct vhu_mem_region_desc *d,
+            bool exact)
+{
+    for (uint32_t i = 0; mem && i < mem->n; i++) {
+        const struct vhu_region *r = &mem->regions[i];
+
+        if (r->gpa == d->gpa && r->size == d->size && r->uaddr == d->uaddr
+            && (!exact || r->mmap_offset == d->mmap_offset)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* A copy of 'old' sharing its mappings, with region 'idx' named 'delta'
+ * more times. */
+static int
+mem_copy_readd(const struct vhu_mem *old, int idx, int delta,
+               struct vhu_mem **memp)
+{
+    struct vhu_mem *mem = mem_alloc(old->n);
+
+    if (!mem) {
+        return ENOMEM;
+    }
+    for (uint32_t i = 0; i < old->n; i++) {
+        mem->regions[i] = old->regions[i];
+        mem->regions[i].mapping->refs++;
+    }
+    mem->regions[idx].extra_adds += delta;
+    *memp = mem;
+    return 0;
+}
+
 int
 vhu_mem_add(const struct vhu_mem *old, const struct vhu_mem_region_desc *d,
             int fd, uint32_t max_regions, struct vhu_mem **memp)
 {
     uint32_t n_old = old ? old->n : 0;
     struct vhu_mem *mem;
-    int error;
+    int error, idx;
 
     *memp = NULL;
+    idx = find_region(old, d, true);
+    if (idx >= 0) {
+        return mem_copy_readd(old, idx, 1, memp);
+    }
     error = check_with(old, d, max_regions);
     if (error) {
         return error;
@@ -244,33 +285,25 @@ vhu_mem_remove(const struct vhu_mem *old, const struct vhu_mem_region_desc *d,
 {
     struct vhu_mem *mem;
     uint32_t k = 0;
-    bool found = false;
+    int idx;
 
     *memp = NULL;
-    if (!old) {
+    idx = find_region(old, d, false);
+    if (idx < 0) {
         return ENOENT;
     }
-    for (uint32_t i = 0; i < old->n; i++) {
-        const struct vhu_region *r = &old->regions[i];
-
-        found |= (r->gpa == d->gpa && r->size == d->size
-                  && r->uaddr == d->uaddr);
-    }
-    if (!found) {
-        return ENOENT;
+    if (old->regions[idx].extra_adds) {
+        return mem_copy_readd(old, idx, -1, memp);
     }
     mem = mem_alloc(old->n - 1);
     if (!mem) {
         return ENOMEM;
     }
     for (uint32_t i = 0; i < old->n; i++) {
-        const struct vhu_region *r = &old->regions[i];
-
-        if (r->gpa == d->gpa && r->size == d->size && r->uaddr == d->uaddr) {
-            continue;
+        if (i != (uint32_t) idx) {
+            mem->regions[k] = old->regions[i];
+            mem->regions[k++].mapping->refs++;
         }
-        mem->regions[k] = *r;
-        mem->regions[k++].mapping->refs++;
     }
     *memp = mem;
     return 0;

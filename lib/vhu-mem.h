@@ -28,6 +28,7 @@ struct vhu_region {
     uint64_t gpa, size, uaddr, mmap_offset;
     uint8_t *hva;               /* mapping->addr + mmap_offset. */
     struct vhu_mapping *mapping;
+    uint32_t extra_adds;        /* Repeated ADD_MEM_REGs (control thread). */
 };
 
 struct vhu_mem {
@@ -49,7 +50,13 @@ int vhu_mem_build(const struct vhu_mem_region_desc *, const int *fds,
 /* Returns true if 'mem' describes exactly these regions, in this order. */
 bool vhu_mem_equal(const struct vhu_mem *, const struct vhu_mem_region_desc *,
                    uint32_t n);
-/* A new table holding 'old' (may be NULL) plus one region mapped from
+/* ADD_MEM_REG and REM_MEM_REG.  QEMU (up to 8.x at least) sends each of
+ * them once per queue pair, so the same region may be added several times:
+ * a region identical to one in the table (gpa, size, uaddr, mmap_offset)
+ * counts as one more reference, mapping nothing, and is removed only with
+ * its last reference.
+ *
+ * A new table holding 'old' (may be NULL) plus one region mapped from
  * 'fd', sharing old's mappings.  Checks the result against 'max_regions'. */
 int vhu_mem_add(const struct vhu_mem *old, const struct vhu_mem_region_desc *,
                 int fd, uint32_t max_regions, struct vhu_mem **);

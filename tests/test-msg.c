@@ -1107,6 +1107,46 @@ test_mem_reg(void)
     CHECK_EQ(new_maps(&c), 0);
 }
 
+/* QEMU 7.2 with queues=N runs one vhost device per queue pair on the
+ * socket, and each sends ADD_MEM_REG, then REM_MEM_REG, for the same
+ * regions: the repeats add and remove references, not regions. */
+static void
+test_mem_reg_per_queue_pair(void)
+{
+    struct vhu_mem_region_desc moved = region(0);
+    struct conn c;
+
+    conn_create(&c, "mem-reg-qp");
+    negotiate_default(&c);
+    for (int i = 0; i < 4; i++) {
+        mem_reg(&c, true, VHU_REQ_ADD_MEM_REG, region(0), 1);
+        CHECK_EQ(vhu_dev_mem_info(c.dev, NULL, 0), 1);
+        CHECK_EQ(new_maps(&c), 1);
+        CHECK_EQ(test_count_fds(), conn_base(&c));
+    }
+    start_vring(&c, 0, 0);
+    CHECK(vhu_dev_vring_ready(c.dev, 0));
+
+    /* The same region at another mmap offset is another region, which
+     * overlaps the first. */
+    moved.mmap_offset += REG_SIZE;
+    mem_reg(&c, false, VHU_REQ_ADD_MEM_REG, moved, 1);
+
+    /* Three of the four removals leave the region and the ring as they
+     * were; the fourth removes it. */
+    for (int i = 0; i < 3; i++) {
+        mem_reg(&c, true, VHU_REQ_REM_MEM_REG, region(0), 0);
+        CHECK_EQ(vhu_dev_mem_info(c.dev, NULL, 0), 1);
+        CHECK(vhu_dev_vring_ready(c.dev, 0));
+    }
+    mem_reg(&c, true, VHU_REQ_REM_MEM_REG, region(0), 0);
+    CHECK_EQ(vhu_dev_mem_info(c.dev, NULL, 0), 0);
+    CHECK(!vhu_dev_vring_ready(c.dev, 0));
+    CHECK_EQ(new_maps(&c), 0);
+    mem_reg(&c, false, VHU_REQ_REM_MEM_REG, region(0), 0);
+    conn_destroy(&c);
+}
+
 static void
 test_mem_reg_bad(void)
 {
@@ -1964,6 +2004,7 @@ const struct test_case test_msg_cases[] = {
     { "msg-mem-slots-gated", test_mem_slots_gated },
     { "msg-mem-reg", test_mem_reg },
     { "msg-mem-reg-bad", test_mem_reg_bad },
+    { "msg-mem-reg-per-queue-pair", test_mem_reg_per_queue_pair },
     { "msg-vring-num", test_vring_num },
     { "msg-vring-addr", test_vring_addr },
     { "msg-vring-base", test_vring_base },
