@@ -34,7 +34,9 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/unit.at \
 	tests/peer.at \
-	tests/ovs.at
+	tests/ovs.at \
+	tests/system-qemu.at \
+	tests/system-dpdk.at
 TESTSUITE = $(srcdir)/tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
 AUTOTEST = $(AUTOM4TE) -l autotest
@@ -44,7 +46,9 @@ EXTRA_DIST += \
 	$(TESTSUITE_AT) \
 	$(TESTSUITE) \
 	tests/package.m4 \
-	tests/summary.sh
+	tests/summary.sh \
+	tests/guest/init \
+	tests/guest/vhu-guest-build
 DISTCLEANFILES += tests/atconfig
 
 # The testsuite's status is kept while the summary line is printed last.
