@@ -1177,7 +1177,9 @@ test_mem_reg_bad(void)
     r = region(8);
     r.uaddr = region(6).uaddr + REG_SIZE - 1;
     mem_reg(&c, false, VHU_REQ_ADD_MEM_REG, r, 1);
-    mem_reg(&c, false, VHU_REQ_ADD_MEM_REG, region(7), 1);
+    r = region(7);              /* Identical but for the offset. */
+    r.mmap_offset += REG_SIZE;
+    mem_reg(&c, false, VHU_REQ_ADD_MEM_REG, r, 1);
     r = region(8);
     r.size = REG_SIZE * 2;
     mem_reg(&c, false, VHU_REQ_ADD_MEM_REG, r, 1);
