@@ -7,6 +7,7 @@ DOC_SOURCE = \
 	Documentation/intro.rst \
 	Documentation/install.rst \
 	Documentation/howto/vhost-user.rst \
+	Documentation/howto/dpdk-testpmd.rst \
 	Documentation/ref/vhostuser.rst \
 	Documentation/internals/design.rst \
 	Documentation/internals/messages.rst
