@@ -627,18 +627,25 @@ vhf_listener_accept(struct vhf_listener *listener,
     return error ? error : vhf_conn_new(fd, &opts, connp);
 }
 
+/* Closes socket 'fd' and, if 'path' is nonnull, removes its file and frees
+ * 'path'. */
+static void
+socket_release(int fd, char *path)
+{
+    close(fd);
+    if (path) {
+        unlink(path);
+        free(path);
+    }
+}
+
 void
 vhf_listener_destroy(struct vhf_listener *listener)
 {
-    if (!listener) {
-        return;
+    if (listener) {
+        socket_release(listener->fd, listener->path);
+        free(listener);
     }
-    close(listener->fd);
-    if (listener->path) {
-        unlink(listener->path);
-        free(listener->path);
-    }
-    free(listener);
 }
 
 /* Accepts a single backend: the listening socket is closed once it has
@@ -672,11 +679,7 @@ vhf_conn_destroy(struct vhf_conn *conn)
         return;
     }
     vhu_msg_reader_reset(&conn->reader);
-    close(conn->fd);
-    if (conn->listen_path) {
-        unlink(conn->listen_path);
-        free(conn->listen_path);
-    }
+    socket_release(conn->fd, conn->listen_path);
     free(conn);
 }
 
