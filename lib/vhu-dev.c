@@ -91,6 +91,30 @@ vhu_dev_event(struct vhu_dev *dev, enum vhu_event ev, int vring)
     }
 }
 
+/* A vring is starting: its base came from SET_VRING_BASE (or from where we
+ * left it).  Every chain we consumed got a used entry, so the base must
+ * equal used->idx.  A frontend that reconnects to a restarted backend may
+ * not know the base (DPDK's virtio-user sends 0), while the used ring still
+ * shows how far the old backend got: restart from used->idx, as librte_vhost
+ * does.  Frames in flight at the restart may then be sent twice or lost;
+ * that beats a broken ring.  A guest that claims more than 'num' entries
+ * past the used index is still caught, as broken, by the first burst.
+ * Caller holds the vring's lock. */
+static void
+vring_resync(struct vhu_dev *dev, int idx)
+{
+    struct vhu_split *ring = &dev->vrings[idx].ring;
+    uint16_t used_idx = __atomic_load_n(&ring->used->idx, __ATOMIC_ACQUIRE);
+
+    if (used_idx != ring->last_used_idx
+        || ring->last_avail_idx != ring->last_used_idx) {
+        vhu_log_rl(VHU_LOG_INFO, "%s: vring %d: base %u disagrees with the "
+                   "used ring's index %u; resuming from %u", dev->path, idx,
+                   ring->last_avail_idx, used_idx, used_idx);
+        ring->last_avail_idx = ring->last_used_idx = used_idx;
+    }
+}
+
 /* Recomputes whether vring 'idx' may be used, re-translating it through the
  * current memory table.  Caller holds the vring's lock. */
 static bool
@@ -115,6 +139,9 @@ vring_refresh_locked(struct vhu_dev *dev, int idx)
             vq->ring.indirect = dev->features
                                 & VHU_BIT(VHU_F_RING_INDIRECT_DESC);
             vhu_split_disable_kicks(&vq->ring);
+            if (!was) {
+                vring_resync(dev, idx);
+            }
             now = true;
         }
     }

@@ -1989,6 +1989,126 @@ test_client(void)
     CHECK_EQ(test_count_fds(), start);
 }
 
+/* Robustness: reconnecting frontends, guest memory that shrinks, logs. */
+
+/* GET_VRING_BASE: stops vring 'idx' and returns its base. */
+static uint32_t
+get_vring_base(struct conn *c, uint32_t idx)
+{
+    struct vhu_vring_state s = { .index = idx };
+    struct vhu_msg msg;
+
+    send_msg(c, VHU_REQ_GET_VRING_BASE, VHU_FLAG_VERSION, &s, sizeof s,
+             NULL, 0);
+    recv_reply(c, VHU_REQ_GET_VRING_BASE, &msg);
+    CHECK_EQ(msg.hdr.size, sizeof s);
+    memcpy(&s, msg.payload.bytes, sizeof s);
+    CHECK_EQ(s.index, idx);
+    return s.num;
+}
+
+/* The split ring of vring 'idx' laid out by ring_addr(idx, 0) in the memfd
+ * mapped at 'map'. */
+struct test_ring {
+    struct vhu_desc *desc;
+    struct vhu_avail *avail;
+    struct vhu_used *used;
+};
+
+static struct test_ring
+test_ring(uint8_t *map, uint32_t idx)
+{
+    uint8_t *base = map + REG_OFFSET + idx * RING_STRIDE;
+
+    return (struct test_ring) {
+        .desc = (void *) base,
+        .avail = (void *) (base + AVAIL_OFS),
+        .used = (void *) (base + USED_OFS),
+    };
+}
+
+/* Offset in region 0 of the guest buffers, past every ring. */
+#define BUF_OFS UINT64_C(0x80000)
+
+/* Makes 'n' one-descriptor buffers of 'len' bytes available on vring
+ * 'idx', starting at avail index 'first'. */
+static void
+post_buffers(uint8_t *map, uint32_t idx, uint16_t first, int n, uint32_t len,
+             bool writable)
+{
+    struct test_ring r = test_ring(map, idx);
+
+    for (int i = 0; i < n; i++) {
+        uint16_t slot = (uint16_t) (first + i) % RING_NUM;
+
+        r.desc[slot] = (struct vhu_desc) {
+            .addr = GPA_BASE + BUF_OFS + slot * 2048,
+            .len = len,
+            .flags = writable ? VHU_DESC_F_WRITE : 0,
+        };
+        r.avail->ring[slot] = slot;
+    }
+    __atomic_store_n(&r.avail->idx, (uint16_t) (first + n), __ATOMIC_RELEASE);
+}
+
+/* A frontend that reconnects to a restarted backend may send base 0 while
+ * the used ring shows how far the old backend got (DPDK's virtio-user
+ * does): the vring resumes from used->idx instead of breaking. */
+static void
+test_vring_resync(void)
+{
+    uint8_t buf[2048];
+    struct vhu_pkt pkt = { .data = buf, .size = sizeof buf };
+    struct vhu_vring_info info;
+    uint8_t *map;
+    int memfd = guest_memfd(&map);
+    struct test_ring r = test_ring(map, 1);
+    struct conn c;
+
+    conn_create(&c, "resync");
+    negotiate_default(&c);
+    set_mem(&c, 0, dup(memfd));
+    /* The old backend consumed 20000 frames; 3 more wait. */
+    r.used->idx = 20000;
+    post_buffers(map, 1, 20000, 3, 12 + 60, false);
+    start_vring(&c, 0, 0);
+    start_vring(&c, 1, 0);
+    CHECK(vhu_dev_vring_ready(c.dev, 1));
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK_EQ(info.last_avail_idx, 20000);
+    CHECK_EQ(info.last_used_idx, 20000);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 1);
+    CHECK_EQ(pkt.len, 60);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 1);
+    CHECK_EQ(r.used->idx, 20002);
+    CHECK(vhu_dev_vring_ready(c.dev, 1));
+
+    /* Stopped and restarted with the right base: nothing to resync. */
+    CHECK_EQ(get_vring_base(&c, 1), 20002);
+    state_req(&c, true, VHU_REQ_SET_VRING_BASE, 1, 20002);
+    file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK_EQ(info.last_avail_idx, 20002);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 1);
+
+    /* A guest that claims more than the ring holds past the used index is
+     * still hostile: the vring breaks, at its first burst. */
+    CHECK_EQ(get_vring_base(&c, 1), 20003);
+    r.used->idx = 100;
+    r.avail->idx = 100 + RING_NUM + 1;
+    state_req(&c, true, VHU_REQ_SET_VRING_BASE, 1, 0);
+    file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK_EQ(info.last_avail_idx, 100);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 0);
+    CHECK(!vhu_dev_vring_ready(c.dev, 1));
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK(info.broken);
+    conn_destroy(&c);
+    CHECK_EQ(close(memfd), 0);
+    CHECK_EQ(munmap(map, MEMFD_SIZE), 0);
+}
+
 const struct test_case test_msg_cases[] = {
     { "msg-connect", test_connect },
     { "msg-second-frontend", test_second_frontend },
@@ -2028,5 +2148,6 @@ const struct test_case test_msg_cases[] = {
     { "msg-partial", test_partial },
     { "msg-setup", test_setup },
     { "msg-client", test_client },
+    { "msg-vring-resync", test_vring_resync },
     { NULL, NULL },
 };
