@@ -326,7 +326,7 @@ close_connection(struct vhu_dev *dev)
     vhu_dev_reset_state(dev);
     dev->next_connect_ms = vhu_now_ms() + dev->backoff_min_ms;
     dev->backoff_ms = dev->backoff_min_ms;
-    vhu_log(VHU_LOG_INFO, "%s: frontend disconnected", dev->path);
+    vhu_log_rl(VHU_LOG_INFO, "%s: frontend disconnected", dev->path);
     vhu_dev_event(dev, VHU_EV_DISCONNECTED, -1);
 }
 
@@ -360,7 +360,7 @@ connected(struct vhu_dev *dev, int fd)
     dev->backoff_ms = dev->backoff_min_ms;
     dev->stats.connects++;
     vhu_msg_reader_init(&dev->reader);
-    vhu_log(VHU_LOG_INFO, "%s: frontend connected", dev->path);
+    vhu_log_rl(VHU_LOG_INFO, "%s: frontend connected", dev->path);
     vhu_dev_event(dev, VHU_EV_CONNECTED, -1);
 }
 

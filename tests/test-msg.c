@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vhu.h"
@@ -2109,6 +2110,89 @@ test_vring_resync(void)
     CHECK_EQ(munmap(map, MEMFD_SIZE), 0);
 }
 
+/* Log lines captured by capture_log(). */
+static int n_warn_rejected, n_warn_other, n_debug;
+
+static void
+capture_log(int level, const char *msg)
+{
+    if (strstr(msg, "suppressed")) {
+        return;
+    } else if (level == VHU_LOG_DBG) {
+        n_debug++;
+    } else if (strstr(msg, "rejected")) {
+        n_warn_rejected++;
+    } else if (level == VHU_LOG_WARN) {
+        n_warn_other++;
+    }
+}
+
+static long long
+elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return ((now.tv_sec - start->tv_sec) * 1000
+            + (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+static bool
+only_warnings(int level)
+{
+    return level <= VHU_LOG_WARN;
+}
+
+/* A flood of one kind of line cannot hide another kind, and lines below
+ * the level the sink wants cost no budget. */
+static void
+test_log_rate_limits(void)
+{
+    struct vhu_vring_addr bad = ring_addr(1, 0);
+    uint8_t *map;
+    int memfd = guest_memfd(&map);
+    struct conn c;
+
+    struct timespec start;
+
+    vhu_set_log_fn(capture_log);
+    vhu_set_log_enabled_fn(only_warnings);
+    conn_create(&c, "log");
+    negotiate_default(&c);
+    set_mem(&c, 0, dup(memfd));
+    /* 10 lines at once, then one a second. */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int i = 0; i < 100; i++) {
+        u64_req(&c, false, VHU_REQ_SET_FEATURES, UINT64_MAX);
+    }
+    CHECK(n_warn_rejected >= 10);
+    CHECK(n_warn_rejected <= 10 + elapsed_ms(&start) / 1000 + 1);
+    CHECK_EQ(n_debug, 0);
+
+    /* Another kind of warning still gets through: rings outside memory. */
+    bad.used_uaddr = region(1).uaddr;
+    state_req(&c, true, VHU_REQ_SET_VRING_NUM, 1, RING_NUM);
+    expect_ok(&c, VHU_REQ_SET_VRING_ADDR, &bad, sizeof bad, NULL, 0);
+    file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    state_req(&c, true, VHU_REQ_SET_VRING_ENABLE, 1, 1);
+    CHECK_EQ(n_warn_other, 1);
+
+    /* With debug enabled, every message logs a debug line, up to its own
+     * limit; the warning budget is untouched by them. */
+    vhu_set_log_enabled_fn(NULL);
+    vhu_set_log_level(VHU_LOG_DBG);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int i = 0; i < 1000; i++) {
+        get_u64(&c, VHU_REQ_GET_FEATURES);
+    }
+    CHECK(n_debug >= 200);
+    CHECK(n_debug <= 200 + elapsed_ms(&start) / 100 + 1);
+    vhu_set_log_level(VHU_LOG_INFO);
+    conn_destroy(&c);
+    CHECK_EQ(close(memfd), 0);
+    CHECK_EQ(munmap(map, MEMFD_SIZE), 0);
+}
+
 const struct test_case test_msg_cases[] = {
     { "msg-connect", test_connect },
     { "msg-second-frontend", test_second_frontend },
@@ -2149,5 +2233,6 @@ const struct test_case test_msg_cases[] = {
     { "msg-setup", test_setup },
     { "msg-client", test_client },
     { "msg-vring-resync", test_vring_resync },
+    { "msg-log-rate-limits", test_log_rate_limits },
     { NULL, NULL },
 };
