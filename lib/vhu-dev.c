@@ -9,6 +9,7 @@
 #include "vhu-private.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,7 @@ vhu_dev_set_mem(struct vhu_dev *dev, struct vhu_mem *mem)
     struct vhu_mem *old = dev->mem;
     bool changed[VHU_MAX_VRINGS];
 
+    vhu_mem_set_fault(mem, &dev->fault);
     vhu_dev_lock_all(dev);
     dev->mem = mem;
     for (int i = 0; i < 2 * dev->max_queue_pairs; i++) {
@@ -295,6 +297,9 @@ vhu_dev_create(const struct vhu_dev_config *cfg, struct vhu_dev **devp)
     dev->backoff_max_ms = cfg->reconnect_max_ms ? cfg->reconnect_max_ms : 5000;
     dev->backoff_ms = dev->backoff_min_ms;
     dev->listen_fd = dev->conn_fd = -1;
+    atomic_init(&dev->fault.hit, false);
+    atomic_init(&dev->fault.conn_fd, -1);
+    atomic_init(&dev->fault.offset, 0);
     dev->hdr_len = sizeof(struct vhu_net_hdr);
     vhu_msg_reader_init(&dev->reader);
     for (int i = 0; i < VHU_MAX_VRINGS; i++) {
@@ -319,11 +324,22 @@ close_connection(struct vhu_dev *dev)
     if (dev->conn_fd < 0) {
         return;
     }
+    if (atomic_exchange(&dev->fault.hit, false)) {
+        dev->stats.mem_faults++;
+        vhu_log_rl(VHU_LOG_WARN, "%s: guest memory shrank under us (bus "
+                   "error at offset 0x%"PRIx64" of a mapped region); "
+                   "closing the connection", dev->path,
+                   (uint64_t) atomic_load(&dev->fault.offset));
+    }
+    /* No SIGBUS handler may shut the socket down once it is closed (its
+     * number could be reused): forget it, then wait, by taking every vring
+     * lock in vhu_dev_reset_state(), for any burst that could fault. */
+    atomic_store(&dev->fault.conn_fd, -1);
     vhu_msg_reader_reset(&dev->reader);
-    close(dev->conn_fd);
-    dev->conn_fd = -1;
     dev->stats.disconnects++;
     vhu_dev_reset_state(dev);
+    close(dev->conn_fd);
+    dev->conn_fd = -1;
     dev->next_connect_ms = vhu_now_ms() + dev->backoff_min_ms;
     dev->backoff_ms = dev->backoff_min_ms;
     vhu_log_rl(VHU_LOG_INFO, "%s: frontend disconnected", dev->path);
@@ -357,6 +373,7 @@ static void
 connected(struct vhu_dev *dev, int fd)
 {
     dev->conn_fd = fd;
+    atomic_store(&dev->fault.conn_fd, fd);
     dev->backoff_ms = dev->backoff_min_ms;
     dev->stats.connects++;
     vhu_msg_reader_init(&dev->reader);
@@ -430,6 +447,10 @@ read_messages(struct vhu_dev *dev)
 int
 vhu_dev_run(struct vhu_dev *dev)
 {
+    if (atomic_load(&dev->fault.hit)) {
+        close_connection(dev);
+        atomic_store(&dev->fault.hit, false);
+    }
     if (dev->conn_fd < 0) {
         if (dev->client) {
             int timeout = try_connect(dev);

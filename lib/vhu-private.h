@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "vhu.h"
+#include "vhu-guard.h"
 #include "vhu-mem.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
@@ -69,6 +70,7 @@ struct vhu_dev {
     uint32_t hdr_len;                   /* virtio-net header bytes. */
     struct vhu_mem *mem;                /* NULL until SET_MEM_TABLE. */
 
+    struct vhu_fault fault;             /* SIGBUS in guest memory. */
     struct vhu_dev_stats stats;
     struct vhu_vring vrings[VHU_MAX_VRINGS];
 };

@@ -143,6 +143,8 @@ struct vhu_dev_stats {
     uint64_t msgs;              /* Messages handled. */
     uint64_t msgs_rejected;     /* Rejected messages. */
     uint64_t connects, disconnects;
+    uint64_t mem_faults;        /* Connections closed because guest memory
+                                 * shrank under us (SIGBUS survived). */
 };
 void vhu_dev_get_stats(const struct vhu_dev *, struct vhu_dev_stats *);
 

@@ -30,6 +30,7 @@
 #include "vhu.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
+#include "vhu-guard.h"
 
 #define MAX_QP 2                /* Queue pairs of most test devices. */
 
@@ -2110,6 +2111,110 @@ test_vring_resync(void)
     CHECK_EQ(munmap(map, MEMFD_SIZE), 0);
 }
 
+/* Where a frontend shrinks guest memory under us. */
+enum shrink_case {
+    SHRINK_POLL,                /* Polling avail->idx, no traffic. */
+    SHRINK_DEQUEUE,             /* Copying a guest TX frame. */
+    SHRINK_ENQUEUE,             /* Copying into a guest RX buffer. */
+    SHRINK_ENABLE,              /* SET_VRING_ENABLE, in the control thread. */
+};
+
+/* Sets up both vrings of queue pair 0 (vring 1 left disabled for
+ * SHRINK_ENABLE), shrinks the memfd and touches guest memory as 'sc' says.
+ * The process must survive, and the device must drop the connection and
+ * release everything. */
+static void
+check_shrink(enum shrink_case sc)
+{
+    uint64_t faults = vhu_guard_faults();
+    uint8_t buf[2048] = { 0 };
+    struct vhu_pkt pkt = { .data = buf, .size = sizeof buf, .len = 60 };
+    struct vhu_dev_stats stats;
+    uint8_t *map;
+    int memfd = guest_memfd(&map);
+    struct conn c;
+
+    conn_create(&c, "shrink");
+    negotiate_default(&c);
+    set_mem(&c, 0, dup(memfd));
+    start_vring(&c, 0, 0);
+    if (sc == SHRINK_ENABLE) {
+        struct vhu_vring_addr a = ring_addr(1, 0);
+
+        state_req(&c, true, VHU_REQ_SET_VRING_NUM, 1, RING_NUM);
+        expect_ok(&c, VHU_REQ_SET_VRING_ADDR, &a, sizeof a, NULL, 0);
+        file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    } else {
+        start_vring(&c, 1, 0);
+    }
+    post_buffers(map, 0, 0, 4, 2048, true);
+    post_buffers(map, 1, 0, 4, 12 + 60, false);
+    CHECK_EQ(munmap(map, MEMFD_SIZE), 0);   /* We must not fault either. */
+
+    /* Keep the rings, lose the buffers; or lose everything. */
+    CHECK_EQ(ftruncate(memfd, sc == SHRINK_DEQUEUE || sc == SHRINK_ENQUEUE
+                              ? REG_OFFSET + BUF_OFS : 0), 0);
+    switch (sc) {
+    case SHRINK_POLL:
+        CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 0);
+        break;
+    case SHRINK_DEQUEUE:
+        vhu_dequeue_burst(c.dev, 1, &pkt, 1);
+        break;
+    case SHRINK_ENQUEUE:
+        vhu_enqueue_burst(c.dev, 0, &pkt, 1, NULL);
+        break;
+    case SHRINK_ENABLE: {
+        struct vhu_vring_state s = { .index = 1, .num = 1 };
+
+        send_msg(&c, VHU_REQ_SET_VRING_ENABLE, VHU_FLAG_VERSION, &s,
+                 sizeof s, NULL, 0);
+        break;
+    }
+    }
+    CHECK(vhu_guard_faults() > faults);
+
+    /* The control side closes the connection and unmaps everything. */
+    vhu_dev_run(c.dev);
+    CHECK(!vhu_dev_is_connected(c.dev));
+    vhu_dev_get_stats(c.dev, &stats);
+    CHECK_EQ(stats.mem_faults, 1);
+    CHECK_EQ(test_count_fds(), conn_base(&c) - 1);
+    CHECK_EQ(new_maps(&c), -1);         /* Ours is gone too. */
+    CHECK(!vhu_dev_vring_ready(c.dev, 0) && !vhu_dev_vring_ready(c.dev, 1));
+
+    /* A new frontend gets a working device. */
+    CHECK_EQ(close(c.fd), 0);
+    conn_connect(&c);
+    negotiate_default(&c);
+    conn_destroy(&c);
+    CHECK_EQ(close(memfd), 0);
+}
+
+static void
+test_shrink_poll(void)
+{
+    check_shrink(SHRINK_POLL);
+}
+
+static void
+test_shrink_dequeue(void)
+{
+    check_shrink(SHRINK_DEQUEUE);
+}
+
+static void
+test_shrink_enqueue(void)
+{
+    check_shrink(SHRINK_ENQUEUE);
+}
+
+static void
+test_shrink_enable(void)
+{
+    check_shrink(SHRINK_ENABLE);
+}
+
 /* Log lines captured by capture_log(). */
 static int n_warn_rejected, n_warn_other, n_debug;
 
@@ -2233,6 +2338,10 @@ const struct test_case test_msg_cases[] = {
     { "msg-setup", test_setup },
     { "msg-client", test_client },
     { "msg-vring-resync", test_vring_resync },
+    { "msg-shrink-poll", test_shrink_poll },
+    { "msg-shrink-dequeue", test_shrink_dequeue },
+    { "msg-shrink-enqueue", test_shrink_enqueue },
+    { "msg-shrink-enable", test_shrink_enable },
     { "msg-log-rate-limits", test_log_rate_limits },
     { NULL, NULL },
 };
