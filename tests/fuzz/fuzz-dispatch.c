@@ -213,7 +213,7 @@ read_fd(struct fuzz_input *in)
 static void
 op_msg(struct world *w, struct fuzz_input *in)
 {
-    static uint8_t payload[VHU_MAX_PAYLOAD + 64];
+    static uint8_t payload[2 * VHU_MAX_PAYLOAD];
     uint32_t request = fuzz_u8(in), flags, size;
     uint8_t fl, n_fds;
     int fds[16];
@@ -502,6 +502,10 @@ op_burst(struct world *w, struct fuzz_input *in)
         for (int i = 0; i < done; i++) {
             FUZZ_CHECK(pkts[i].len <= pkts[i].size);
         }
+    }
+    if (fuzz_verbose()) {
+        fprintf(stderr, "burst: vring %d, %s %d of %d\n", vring,
+                how & 1 ? "enqueued" : "dequeued", done, n);
     }
     for (int i = 0; i < n; i++) {
         free(pkts[i].data);

@@ -36,7 +36,7 @@ enum { DFD_GUEST, DFD_EVENT, DFD_PIPE, DFD_SMALL, N_DFD };
 enum dispatch_op {
     /* request:u8 (>= 64: a u32 follows and is the request), flags:u8
      * (bit 7: a raw u32 follows; else VERSION, NEED_REPLY if bit 0),
-     * size:u8 (255: a u16 follows), payload, fds:u8 (bits 0-3: count), one
+     * size:u8 (255: a u16 mod 8192 follows), payload, fds:u8 (bits 0-3: count), one
      * u8 fd index per fd. */
     DOP_MSG,
     /* flags:u8 (bit 0 NEED_REPLY), n:u8 (mod 10), n regions. */

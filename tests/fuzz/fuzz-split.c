@@ -318,6 +318,9 @@ op_dequeue(struct fuzz_input *in)
     for (int i = 0; i < done; i++) {
         FUZZ_CHECK(pkts[i].len <= pkts[i].size);
     }
+    if (fuzz_verbose()) {
+        fprintf(stderr, "dequeued %d of %d\n", done, n);
+    }
     FUZZ_CHECK(check_used(1, old, gread16(used_idx)) == 0);
     FUZZ_CHECK((uint16_t) (gread16(used_idx) - old) >= done);
     for (int i = 0; i < n; i++) {
@@ -346,6 +349,10 @@ op_enqueue(struct fuzz_input *in)
     FUZZ_CHECK(done >= 0 && done <= n);
     FUZZ_CHECK(dropped >= 0 && dropped <= done);
     new = gread16(used_idx);
+    if (fuzz_verbose()) {
+        fprintf(stderr, "enqueued %d of %d (%d dropped), %d used entries\n",
+                done, n, dropped, (uint16_t) (new - old));
+    }
     FUZZ_CHECK(check_used(0, old, new)
                == (uint64_t) (done - dropped) * (cur.hdr_len + len));
     if (!(cur.features & SPLIT_F_MRG_RXBUF)) {
@@ -396,6 +403,11 @@ op_walk(struct fuzz_input *in)
         vhf_mem_gpa_to_uaddr(g.mem, gpa_of(SPLIT_USED_OFS(v)))));
     ring.indirect = cur.features & SPLIT_F_INDIRECT;
     error = vhu_split_get_chain(&ring, pos, &chain);
+    if (fuzz_verbose()) {
+        fprintf(stderr, "walk vring %d pos %u: %s, %u+%u segments\n", v,
+                pos, error ? strerror(error) : "chain", chain.n_read,
+                chain.n_write);
+    }
     if (error) {
         FUZZ_CHECK(error == EINVAL || error == ELOOP || error == EFAULT
                    || error == E2BIG);

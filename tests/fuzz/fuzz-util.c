@@ -132,15 +132,21 @@ fuzz_memfd(const char *name, size_t size)
     return fd;
 }
 
-static void
-log_sink(int level, const char *msg)
+bool
+fuzz_verbose(void)
 {
     static int verbose = -1;
 
     if (verbose < 0) {
         verbose = getenv("VHU_FUZZ_VERBOSE") != NULL;
     }
-    if (verbose) {
+    return verbose;
+}
+
+static void
+log_sink(int level, const char *msg)
+{
+    if (fuzz_verbose()) {
         fprintf(stderr, "log(%d): %s\n", level, msg);
     }
 }

@@ -58,6 +58,8 @@ int fuzz_count_memfd_maps(void);
  * (harness setup, not the code under test). */
 int fuzz_memfd(const char *name, size_t size);
 
+/* True if VHU_FUZZ_VERBOSE is set: targets then trace what they do. */
+bool fuzz_verbose(void);
 /* Silences the library's log (VHU_FUZZ_VERBOSE=1 in the environment shows
  * it on stderr). */
 void fuzz_quiet_log(void);
