@@ -434,6 +434,42 @@ guest_write(uint64_t ofs, const void *data, size_t len)
     }
 }
 
+/* The ring size we last set for 'sh''s vring, or 1. */
+static uint32_t
+shadow_num(const struct shadow *sh)
+{
+    return sh->num && sh->num <= VHU_MAX_RING_SIZE ? sh->num : 1;
+}
+
+static void
+ring_desc(struct shadow *sh, struct fuzz_input *in)
+{
+    uint16_t idx = fuzz_u16(in) % shadow_num(sh);
+    struct vhu_desc d;
+
+    d.addr = GUEST_GPA + addr16(in);
+    d.len = fuzz_u16(in);
+    d.flags = fuzz_u8(in);
+    d.next = fuzz_u16(in);
+    guest_write(sh->desc_uaddr - GUEST_UADDR + idx * sizeof d, &d, sizeof d);
+}
+
+static void
+ring_avail(struct shadow *sh, struct fuzz_input *in)
+{
+    uint16_t head = fuzz_u16(in);
+    uint64_t avail = sh->avail_uaddr - GUEST_UADDR;
+
+    guest_write(avail + 4 + (sh->avail_idx % shadow_num(sh)) * 2, &head,
+                sizeof head);
+    sh->avail_idx++;
+    if (avail < GUEST_SIZE - 4) {
+        /* Release: the entry is visible before the index. */
+        __atomic_store_n((uint16_t *) (guest + avail + 2), sh->avail_idx,
+                         __ATOMIC_RELEASE);
+    }
+}
+
 static void
 op_ring(struct world *w, struct fuzz_input *in)
 {
@@ -446,32 +482,13 @@ op_ring(struct world *w, struct fuzz_input *in)
 
         fuzz_bytes(in, buf, len);
         guest_write(ofs, buf, len);
-        return;
-    }
-
-    struct shadow *sh = &w->shadow[fuzz_u8(in) % N_SHADOW];
-    uint32_t num = sh->num && sh->num <= VHU_MAX_RING_SIZE ? sh->num : 1;
-
-    if (what == 0) {
-        uint16_t idx = fuzz_u16(in) % num;
-        struct vhu_desc d;
-
-        d.addr = GUEST_GPA + addr16(in);
-        d.len = fuzz_u16(in);
-        d.flags = fuzz_u8(in);
-        d.next = fuzz_u16(in);
-        guest_write(sh->desc_uaddr - GUEST_UADDR + idx * sizeof d, &d,
-                    sizeof d);
     } else {
-        uint16_t head = fuzz_u16(in);
-        uint64_t avail = sh->avail_uaddr - GUEST_UADDR;
+        struct shadow *sh = &w->shadow[fuzz_u8(in) % N_SHADOW];
 
-        guest_write(avail + 4 + (sh->avail_idx % num) * 2, &head,
-                    sizeof head);
-        sh->avail_idx++;
-        if (avail < GUEST_SIZE - 4) {
-            __atomic_store_n((uint16_t *) (guest + avail + 2), sh->avail_idx,
-                             __ATOMIC_RELEASE);
+        if (what == 0) {
+            ring_desc(sh, in);
+        } else {
+            ring_avail(sh, in);
         }
     }
 }
