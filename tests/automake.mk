@@ -36,11 +36,12 @@ TESTSUITE_AT = \
 	tests/peer.at \
 	tests/ovs.at \
 	tests/system-qemu.at \
-	tests/system-dpdk.at
+	tests/system-dpdk.at \
+	tests/fuzz.at
 TESTSUITE = $(srcdir)/tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(abs_top_builddir)/tests/fuzz:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
 
 EXTRA_DIST += \
 	$(TESTSUITE_AT) \
