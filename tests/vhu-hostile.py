@@ -394,7 +394,9 @@ class Run:
 
     def ready(self):
         if self.a.ready:
-            open(self.a.ready, "w").close()
+            with open(self.a.ready + ".tmp", "w") as f:
+                f.write("%d\n" % os.getpid())
+            os.rename(self.a.ready + ".tmp", self.a.ready)
 
     def hold(self):
         """Signals readiness, then waits for SIGTERM or --hold seconds."""
@@ -418,11 +420,18 @@ class Run:
                 s.sendall(struct.pack("<III", GET_FEATURES, F_VERSION,
                                       0xffffffff) + bytes(256))
             elif mode == "slow":
-                # Half a header, a pause, then the rest: GET_FEATURES.
+                # Half a header, a pause (2 s, or until the --go file
+                # exists), then the rest: GET_FEATURES.
                 hdr = struct.pack("<III", GET_FEATURES, F_VERSION, 0)
                 s.sendall(hdr[:6])
                 self.ready()
-                time.sleep(2)
+                if self.a.go:
+                    deadline = time.monotonic() + 60
+                    while (not os.path.exists(self.a.go)
+                           and time.monotonic() < deadline):
+                        time.sleep(0.05)
+                else:
+                    time.sleep(2)
                 s.sendall(hdr[6:])
         except OSError:
             pass
@@ -849,7 +858,7 @@ class Run:
 MODES = {
     "garbage": "4 KiB of random bytes (as the old hostile.py)",
     "huge": "GET_FEATURES announcing a 0xffffffff-byte payload",
-    "slow": "half a header, a pause (--ready), the rest",
+    "slow": "half a header, a pause (--ready, --go), the rest",
     "truncated": "garbage and messages cut short, then close",
     "oversized": "oversized size fields",
     "fds": "as many fds as the kernel passes in one message, and more",
@@ -869,7 +878,8 @@ def main():
         epilog="modes: " + "; ".join("%s: %s" % kv for kv in MODES.items()))
     p.add_argument("--ovs-pid", type=int, default=0,
                    help="report this backend's fds and memfd mappings")
-    p.add_argument("--ready", help="create this file once set up")
+    p.add_argument("--ready", help="once set up, write our pid to this file")
+    p.add_argument("--go", help="slow: send the rest once this file exists")
     p.add_argument("--hold", type=float, default=60.0,
                    help="rx-stall: wait this long, or until SIGTERM")
     p.add_argument("socket")
