@@ -134,21 +134,27 @@ class_is_client(const struct netdev_class *class)
     return strstr(class->type, "client") != NULL;
 }
 
-/* Logging from the library goes to this module's VLOG. */
+/* Logging from the library goes to this module's VLOG.  The library rate
+ * limits what a frontend can provoke, per kind of line, and asks
+ * netdev_vhostuser_log_enabled() first, so lines that this module's log
+ * levels would discard are never formatted. */
+static enum vlog_level
+vhu_level_to_vlog(int level)
+{
+    return (level <= VHU_LOG_ERR ? VLL_ERR : level == VHU_LOG_WARN ? VLL_WARN
+            : level <= VHU_LOG_INFO ? VLL_INFO : VLL_DBG);
+}
+
+static bool
+netdev_vhostuser_log_enabled(int level)
+{
+    return vlog_is_enabled(&this_module, vhu_level_to_vlog(level));
+}
+
 static void
 netdev_vhostuser_log(int level, const char *msg)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(20, 60);
-    enum vlog_level vl = (level <= 3 ? VLL_ERR : level == 4 ? VLL_WARN
-                          : level <= 6 ? VLL_INFO : VLL_DBG);
-
-    if (vl == VLL_WARN || vl == VLL_ERR) {
-        /* The library rate-limits too; this keeps OVS's log in check when
-         * several ports misbehave at once. */
-        vlog_rate_limit(&this_module, vl, &rl, "%s", msg);
-    } else {
-        vlog(&this_module, vl, "%s", msg);
-    }
+    vlog(&this_module, vhu_level_to_vlog(level), "%s", msg);
 }
 
 /* Called by ovs-vswitchd's bridge with the Open_vSwitch other_config on
@@ -279,8 +285,11 @@ vhostuser_event(void *aux, struct vhu_dev *vhu OVS_UNUSED,
     struct netdev_vhostuser *dev = aux;
 
     if (ev == VHU_EV_CONNECTED || ev == VHU_EV_DISCONNECTED) {
-        VLOG_INFO("%s: vhost-user frontend %s", netdev_get_name(&dev->up),
-                  ev == VHU_EV_CONNECTED ? "connected" : "disconnected");
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 60);
+
+        VLOG_INFO_RL(&rl, "%s: vhost-user frontend %s",
+                     netdev_get_name(&dev->up),
+                     ev == VHU_EV_CONNECTED ? "connected" : "disconnected");
         netdev_change_seq_changed(&dev->up);
     }
     vhostuser_update(dev);
@@ -1094,6 +1103,11 @@ show_dev(struct ds *s, struct netdev_vhostuser *dev)
     ds_put_format(s, "  messages %"PRIu64" rejected %"PRIu64" connects "
                   "%"PRIu64" disconnects %"PRIu64"\n", st.msgs,
                   st.msgs_rejected, st.connects, st.disconnects);
+    if (st.mem_faults) {
+        ds_put_format(s, "  guest memory faults %"PRIu64" (connections "
+                      "closed because guest memory shrank)\n",
+                      st.mem_faults);
+    }
     n_mem = vhu_dev_mem_info(vhu, mem, ARRAY_SIZE(mem));
     for (int i = 0; i < MIN(n_mem, (int) ARRAY_SIZE(mem)); i++) {
         ds_put_format(s, "  memory region %d: gpa 0x%"PRIx64" size 0x%"PRIx64
@@ -1140,6 +1154,7 @@ netdev_vhostuser_class_init(void)
 
     if (ovsthread_once_start(&once)) {
         vhu_set_log_fn(netdev_vhostuser_log);
+        vhu_set_log_enabled_fn(netdev_vhostuser_log_enabled);
         unixctl_command_register("vhostuser/show", "[port]", 0, 1,
                                  netdev_vhostuser_show, NULL);
         ovsthread_once_done(&once);
