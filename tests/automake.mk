@@ -35,6 +35,7 @@ TESTSUITE_AT = \
 	tests/unit.at \
 	tests/peer.at \
 	tests/ovs.at \
+	tests/hostile.at \
 	tests/system-qemu.at \
 	tests/system-dpdk.at \
 	tests/fuzz.at
@@ -48,6 +49,7 @@ EXTRA_DIST += \
 	$(TESTSUITE) \
 	tests/package.m4 \
 	tests/summary.sh \
+	tests/vhu-hostile.py \
 	tests/guest/init \
 	tests/guest/vhu-guest-build
 DISTCLEANFILES += tests/atconfig
