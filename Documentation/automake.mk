@@ -10,6 +10,7 @@ DOC_SOURCE = \
 	Documentation/howto/dpdk-testpmd.rst \
 	Documentation/ref/vhostuser.rst \
 	Documentation/topics/fuzzing.rst \
+	Documentation/topics/security.rst \
 	Documentation/internals/design.rst \
 	Documentation/internals/messages.rst
 EXTRA_DIST += $(DOC_SOURCE)
