@@ -112,49 +112,30 @@ vhf_mem_layout(struct vhf_mem *mem, int n, const uint64_t *sizes,
     }
 }
 
-static int
-vhf_mem_add_map(struct vhf_mem *mem, int fd, uint64_t size, void **ptrp)
+/* Bytes of memfd 'i'. */
+static uint64_t
+vhf_mem_fd_size(const struct vhf_mem *mem, int i)
 {
-    void *p;
-
-    if (mem->n_maps >= VHF_MAX_MAPPINGS) {
-        return ENOSPC;
-    }
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) {
-        return errno;
-    }
-    mem->maps[mem->n_maps].addr = p;
-    mem->maps[mem->n_maps].len = size;
-    mem->n_maps++;
-    *ptrp = p;
-    return 0;
+    return mem->fd_per_region ? mem->regions[i].size : mem->total;
 }
 
-/* Maps the memory once more and makes that mapping current. */
+/* Maps every memfd and points the regions into the mappings. */
 static int
 vhf_mem_map(struct vhf_mem *mem, int64_t uaddr_bias)
 {
-    int needed = mem->fd_per_region ? mem->n_regions : 1;
+    for (int i = 0; i < mem->n_fds; i++) {
+        void *p = mmap(NULL, vhf_mem_fd_size(mem, i), PROT_READ | PROT_WRITE,
+                       MAP_SHARED, mem->fds[i], 0);
 
-    if (mem->n_maps + needed > VHF_MAX_MAPPINGS) {
-        return ENOSPC;
+        if (p == MAP_FAILED) {
+            return errno;
+        }
+        mem->maps[i] = p;
     }
     for (int i = 0; i < mem->n_regions; i++) {
         struct vhf_region *r = &mem->regions[i];
-        void *p = NULL;
 
-        if (mem->fd_per_region || i == 0) {
-            int error = vhf_mem_add_map(mem, r->fd,
-                                        mem->fd_per_region ? r->size
-                                                           : mem->total, &p);
-            if (error) {
-                return error;
-            }
-            r->ptr = p;
-        } else {
-            r->ptr = mem->regions[0].ptr + r->offset;
-        }
+        r->ptr = mem->fd_per_region ? mem->maps[i] : mem->maps[0] + r->offset;
         r->uaddr = (uint64_t) (uintptr_t) r->ptr + uaddr_bias;
     }
     mem->uaddr_bias = uaddr_bias;
@@ -239,10 +220,10 @@ vhf_mem_destroy(struct vhf_mem *mem)
     if (!mem) {
         return;
     }
-    for (int i = 0; i < mem->n_maps; i++) {
-        munmap(mem->maps[i].addr, mem->maps[i].len);
-    }
     for (int i = 0; i < mem->n_fds; i++) {
+        if (mem->maps[i]) {
+            munmap(mem->maps[i], vhf_mem_fd_size(mem, i));
+        }
         if (mem->fds[i] >= 0) {
             close(mem->fds[i]);
         }
@@ -250,7 +231,8 @@ vhf_mem_destroy(struct vhf_mem *mem)
     free(mem);
 }
 
-int
+/* Index of the region holding 'gpa', or -1. */
+static int
 vhf_mem_find_gpa(const struct vhf_mem *mem, uint64_t gpa)
 {
     for (int i = 0; i < mem->n_regions; i++) {
@@ -279,37 +261,6 @@ vhf_mem_gpa_to_ptr(const struct vhf_mem *mem, uint64_t gpa, uint64_t len)
     return r->ptr + off;
 }
 
-static const struct vhf_region *
-vhf_mem_find_ptr(const struct vhf_mem *mem, const void *p_)
-{
-    const uint8_t *p = p_;
-
-    for (int i = 0; i < mem->n_regions; i++) {
-        const struct vhf_region *r = &mem->regions[i];
-
-        if (p >= r->ptr && p < r->ptr + r->size) {
-            return r;
-        }
-    }
-    return NULL;
-}
-
-uint64_t
-vhf_mem_ptr_to_gpa(const struct vhf_mem *mem, const void *p)
-{
-    const struct vhf_region *r = vhf_mem_find_ptr(mem, p);
-
-    return r ? r->gpa + ((const uint8_t *) p - r->ptr) : VHF_BAD_ADDR;
-}
-
-uint64_t
-vhf_mem_ptr_to_uaddr(const struct vhf_mem *mem, const void *p)
-{
-    const struct vhf_region *r = vhf_mem_find_ptr(mem, p);
-
-    return r ? r->uaddr + ((const uint8_t *) p - r->ptr) : VHF_BAD_ADDR;
-}
-
 uint64_t
 vhf_mem_gpa_to_uaddr(const struct vhf_mem *mem, uint64_t gpa)
 {
@@ -319,7 +270,8 @@ vhf_mem_gpa_to_uaddr(const struct vhf_mem *mem, uint64_t gpa)
                  : mem->regions[i].uaddr + (gpa - mem->regions[i].gpa);
 }
 
-int
+/* Allocates as vhf_mem_alloc() does, in region 'region' only. */
+static int
 vhf_mem_alloc_in(struct vhf_mem *mem, int region, uint64_t size,
                  uint64_t align, uint64_t *gpap, void **ptrp)
 {
@@ -386,12 +338,6 @@ vhf_mem_table(const struct vhf_mem *mem, struct vhu_mem_table_desc *table,
         table->regions[i].mmap_offset = r->mmap_offset;
         fds[i] = r->fd;
     }
-}
-
-int
-vhf_mem_remap(struct vhf_mem *mem, int64_t uaddr_bias)
-{
-    return vhf_mem_map(mem, uaddr_bias);
 }
 
 int
@@ -515,20 +461,6 @@ vhf_conn_new(int fd, const struct vhf_conn_opts *opts,
     vhu_msg_reader_init(&conn->reader);
     *connp = conn;
     return 0;
-}
-
-int
-vhf_conn_from_fd(int fd, const struct vhf_conn_opts *opts_,
-                 struct vhf_conn **connp)
-{
-    struct vhf_conn_opts opts;
-
-    if (opts_) {
-        opts = *opts_;
-    } else {
-        vhf_conn_opts_init(&opts);
-    }
-    return vhf_conn_new(fd, &opts, connp);
 }
 
 int
@@ -683,7 +615,8 @@ vhf_conn_destroy(struct vhf_conn *conn)
     free(conn);
 }
 
-int
+/* Sends one message: 'flags' as given, header size 'size'. */
+static int
 vhf_send_raw(struct vhf_conn *conn, uint32_t request, uint32_t flags,
              const void *payload, uint32_t size, const int *fds, int n_fds)
 {
@@ -697,61 +630,10 @@ vhf_send_raw(struct vhf_conn *conn, uint32_t request, uint32_t flags,
                          conn->timeout_ms);
 }
 
+/* Receives the next message from the backend, waiting at most the reply
+ * timeout: ETIMEDOUT, EPIPE (closed), or another errno.  The caller owns
+ * 'msg->fds'. */
 static int
-vhf_send_some(int fd, const uint8_t *data, size_t len, const int *fds,
-              int n_fds, size_t *sentp)
-{
-    struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-    union vhu_cmsg_buf control;
-    ssize_t n;
-
-    if (n_fds > 0) {
-        vhu_sock_attach_fds(&msg, &control, fds, n_fds);
-    }
-    n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-        return errno;
-    }
-    *sentp = n;
-    return 0;
-}
-
-int
-vhf_send_bytes(struct vhf_conn *conn, const void *data_, size_t len,
-               const int *fds, int n_fds)
-{
-    const uint8_t *data = data_;
-    long long deadline = vhf_deadline(conn->timeout_ms);
-    size_t done = 0;
-
-    if (n_fds < 0 || n_fds > VHU_MAX_FDS) {
-        return EINVAL;
-    }
-    while (done < len || (n_fds && !len)) {
-        size_t sent = 0;
-        int error = vhf_send_some(conn->fd, data + done, len - done, fds,
-                                  n_fds, &sent);
-        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) {
-            error = vhf_wait_fd(NULL, NULL, conn->cancel, conn->fd, POLLOUT,
-                                deadline);
-            if (error) {
-                return error;
-            }
-            continue;
-        } else if (error) {
-            return error;
-        }
-        done += sent;
-        n_fds = 0;              /* Fds go with the first bytes only. */
-        if (!len) {
-            break;
-        }
-    }
-    return 0;
-}
-
-int
 vhf_recv_reply(struct vhf_conn *conn, struct vhu_msg *msg)
 {
     long long deadline = vhf_deadline(conn->timeout_ms);
@@ -807,7 +689,10 @@ vhf_check_reply(struct vhu_msg *msg, uint32_t request, int size)
     return 0;
 }
 
-int
+/* A set-type request: sends it with NEED_REPLY when 'reply_ack', then checks
+ * the ack (EREMOTEIO if the backend reported failure, EPROTO for a bad
+ * reply). */
+static int
 vhf_set(struct vhf_conn *conn, uint32_t request, const void *payload,
         uint32_t size, const int *fds, int n_fds)
 {
@@ -831,7 +716,10 @@ vhf_set(struct vhf_conn *conn, uint32_t request, const void *payload,
     return error;
 }
 
-int
+/* A get-type request: sends it and receives the reply for the same request
+ * into 'reply' (EPROTO if something else came back).  The caller owns
+ * 'reply->fds'. */
+static int
 vhf_get(struct vhf_conn *conn, uint32_t request, const void *payload,
         uint32_t size, struct vhu_msg *reply)
 {
@@ -853,7 +741,7 @@ vhf_get(struct vhf_conn *conn, uint32_t request, const void *payload,
     return error;
 }
 
-int
+static int
 vhf_get_u64(struct vhf_conn *conn, uint32_t request, uint64_t *value)
 {
     struct vhu_msg reply;
@@ -934,64 +822,15 @@ vhf_get_vring_base(struct vhf_conn *conn, uint32_t index, uint32_t *base)
 }
 
 int
-vhf_send_mem_table(struct vhf_conn *conn,
-                   const struct vhu_mem_table_desc *table, const int *fds)
-{
-    uint32_t n = table->n_regions;
-
-    if (n > VHU_MEM_TABLE_MAX_REGIONS) {
-        return EINVAL;
-    }
-    return vhf_set(conn, VHU_REQ_SET_MEM_TABLE, table,
-                   8 + n * sizeof table->regions[0], fds, n);
-}
-
-int
 vhf_set_mem_table(struct vhf_conn *conn, const struct vhf_mem *mem)
 {
     struct vhu_mem_table_desc table;
     int fds[VHU_MEM_TABLE_MAX_REGIONS];
 
     vhf_mem_table(mem, &table, fds);
-    return vhf_send_mem_table(conn, &table, fds);
-}
-
-static void
-vhf_region_msg(const struct vhf_mem *mem, int region,
-               struct vhu_mem_reg_msg *msg)
-{
-    const struct vhf_region *r = &mem->regions[region];
-
-    memset(msg, 0, sizeof *msg);
-    msg->region.gpa = r->gpa;
-    msg->region.size = r->size;
-    msg->region.uaddr = r->uaddr;
-    msg->region.mmap_offset = r->mmap_offset;
-}
-
-int
-vhf_add_mem_reg(struct vhf_conn *conn, const struct vhf_mem *mem, int region)
-{
-    struct vhu_mem_reg_msg msg;
-
-    if (region < 0 || region >= mem->n_regions) {
-        return EINVAL;
-    }
-    vhf_region_msg(mem, region, &msg);
-    return vhf_set(conn, VHU_REQ_ADD_MEM_REG, &msg, sizeof msg,
-                   &mem->regions[region].fd, 1);
-}
-
-int
-vhf_rem_mem_reg(struct vhf_conn *conn, const struct vhf_mem *mem, int region)
-{
-    struct vhu_mem_reg_msg msg;
-
-    if (region < 0 || region >= mem->n_regions) {
-        return EINVAL;
-    }
-    vhf_region_msg(mem, region, &msg);
-    return vhf_set(conn, VHU_REQ_REM_MEM_REG, &msg, sizeof msg, NULL, 0);
+    return vhf_set(conn, VHU_REQ_SET_MEM_TABLE, &table,
+                   8 + table.n_regions * sizeof table.regions[0], fds,
+                   table.n_regions);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1084,39 +923,6 @@ vhf_protocol_features_to_string(uint64_t pf, char *buf, size_t size)
     return vhf_bits_to_string(protocol_feature_names, pf, buf, size);
 }
 
-const char *
-vhf_request_name(uint32_t request)
-{
-    static const char *const names[] = {
-#define VHF_REQ_NAME(NAME) [VHU_REQ_##NAME] = #NAME
-        VHF_REQ_NAME(NONE), VHF_REQ_NAME(GET_FEATURES),
-        VHF_REQ_NAME(SET_FEATURES), VHF_REQ_NAME(SET_OWNER),
-        VHF_REQ_NAME(RESET_OWNER), VHF_REQ_NAME(SET_MEM_TABLE),
-        VHF_REQ_NAME(SET_LOG_BASE), VHF_REQ_NAME(SET_LOG_FD),
-        VHF_REQ_NAME(SET_VRING_NUM), VHF_REQ_NAME(SET_VRING_ADDR),
-        VHF_REQ_NAME(SET_VRING_BASE), VHF_REQ_NAME(GET_VRING_BASE),
-        VHF_REQ_NAME(SET_VRING_KICK), VHF_REQ_NAME(SET_VRING_CALL),
-        VHF_REQ_NAME(SET_VRING_ERR), VHF_REQ_NAME(GET_PROTOCOL_FEATURES),
-        VHF_REQ_NAME(SET_PROTOCOL_FEATURES), VHF_REQ_NAME(GET_QUEUE_NUM),
-        VHF_REQ_NAME(SET_VRING_ENABLE), VHF_REQ_NAME(SEND_RARP),
-        VHF_REQ_NAME(NET_SET_MTU), VHF_REQ_NAME(SET_BACKEND_REQ_FD),
-        VHF_REQ_NAME(IOTLB_MSG), VHF_REQ_NAME(SET_VRING_ENDIAN),
-        VHF_REQ_NAME(GET_CONFIG), VHF_REQ_NAME(SET_CONFIG),
-        VHF_REQ_NAME(CREATE_CRYPTO_SESSION),
-        VHF_REQ_NAME(CLOSE_CRYPTO_SESSION), VHF_REQ_NAME(POSTCOPY_ADVISE),
-        VHF_REQ_NAME(POSTCOPY_LISTEN), VHF_REQ_NAME(POSTCOPY_END),
-        VHF_REQ_NAME(GET_INFLIGHT_FD), VHF_REQ_NAME(SET_INFLIGHT_FD),
-        VHF_REQ_NAME(GPU_SET_SOCKET), VHF_REQ_NAME(RESET_DEVICE),
-        VHF_REQ_NAME(VRING_KICK), VHF_REQ_NAME(GET_MAX_MEM_SLOTS),
-        VHF_REQ_NAME(ADD_MEM_REG), VHF_REQ_NAME(REM_MEM_REG),
-        VHF_REQ_NAME(SET_STATUS), VHF_REQ_NAME(GET_STATUS),
-#undef VHF_REQ_NAME
-    };
-
-    return (request < sizeof names / sizeof names[0] && names[request]
-            ? names[request] : "UNKNOWN");
-}
-
 /* ---------------------------------------------------------------------- */
 /* Split virtqueue: creation and features. */
 
@@ -1145,7 +951,9 @@ vhf_vq_update_used_event(struct vhf_vq *vq)
     }
 }
 
-void
+/* Chooses whether the backend should interrupt us, updating avail->flags
+ * or used_event. */
+static void
 vhf_vq_set_interrupts(struct vhf_vq *vq, bool interrupts)
 {
     uint16_t flags = (vq->event_idx || interrupts
@@ -1178,7 +986,8 @@ vhf_vq_alloc_indirect(struct vhf_vq *vq)
     return 0;
 }
 
-int
+/* Applies negotiated 'features' (header length, EVENT_IDX, ...). */
+static int
 vhf_vq_set_features(struct vhf_vq *vq, uint64_t features)
 {
     bool indirect = features & VHU_BIT(VHU_F_RING_INDIRECT_DESC);
@@ -1200,7 +1009,8 @@ vhf_vq_set_features(struct vhf_vq *vq, uint64_t features)
     return 0;
 }
 
-void
+/* Forgets every chain and empties the rings. */
+static void
 vhf_vq_reset(struct vhf_vq *vq)
 {
     memset(vq->desc, 0, VHU_DESC_BYTES(vq->size));
@@ -1331,23 +1141,23 @@ vhf_vq_destroy(struct vhf_vq *vq)
 /* Split virtqueue: vhost-user setup. */
 
 int
-vhf_vq_send_addr(struct vhf_conn *conn, struct vhf_vq *vq)
+vhf_vq_addr(const struct vhf_vq *vq, struct vhu_vring_addr *addr)
 {
-    struct vhu_vring_addr addr = {
+    *addr = (struct vhu_vring_addr) {
         .index = vq->index,
         .desc_uaddr = vhf_mem_gpa_to_uaddr(vq->mem, vq->desc_gpa),
         .used_uaddr = vhf_mem_gpa_to_uaddr(vq->mem, vq->used_gpa),
         .avail_uaddr = vhf_mem_gpa_to_uaddr(vq->mem, vq->avail_gpa),
     };
-
-    if (addr.desc_uaddr == VHF_BAD_ADDR || addr.used_uaddr == VHF_BAD_ADDR
-        || addr.avail_uaddr == VHF_BAD_ADDR) {
-        return EINVAL;
-    }
-    return vhf_set_vring_addr(conn, &addr);
+    return (addr->desc_uaddr == VHF_BAD_ADDR
+            || addr->used_uaddr == VHF_BAD_ADDR
+            || addr->avail_uaddr == VHF_BAD_ADDR ? EINVAL : 0);
 }
 
-int
+/* Sends SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE (vq->base),
+ * SET_VRING_CALL, SET_VRING_KICK and, with protocol features,
+ * SET_VRING_ENABLE 1. */
+static int
 vhf_vq_setup(struct vhf_conn *conn, struct vhf_vq *vq)
 {
     int error;
@@ -1355,7 +1165,12 @@ vhf_vq_setup(struct vhf_conn *conn, struct vhf_vq *vq)
     error = vhf_set_vring_state(conn, VHU_REQ_SET_VRING_NUM, vq->index,
                                 vq->size);
     if (!error) {
-        error = vhf_vq_send_addr(conn, vq);
+        struct vhu_vring_addr addr;
+
+        error = vhf_vq_addr(vq, &addr);
+        if (!error) {
+            error = vhf_set_vring_addr(conn, &addr);
+        }
     }
     if (!error) {
         error = vhf_set_vring_state(conn, VHU_REQ_SET_VRING_BASE, vq->index,
@@ -1375,7 +1190,8 @@ vhf_vq_setup(struct vhf_conn *conn, struct vhf_vq *vq)
     return error;
 }
 
-int
+/* GET_VRING_BASE; keeps the result in vq->base for a later setup. */
+static int
 vhf_vq_stop(struct vhf_conn *conn, struct vhf_vq *vq)
 {
     uint32_t base;
@@ -1677,8 +1493,6 @@ vhf_tx_reclaim(struct vhf_vq *vq, unsigned int *np)
         if (id < vq->size && vq->slots[id].state == VHF_SLOT_TX) {
             vhf_vq_free_chain(vq, id);
             n++;
-        } else if (id < vq->size && vq->slots[id].state == VHF_SLOT_RAW) {
-            vq->stats.used_raw++;
         } else {
             vq->stats.used_bad++;
             error = EPROTO;
@@ -1696,6 +1510,13 @@ vhf_tx_reclaim(struct vhf_vq *vq, unsigned int *np)
 
 int
 vhf_rx_post(struct vhf_vq *vq, uint32_t buf_size, unsigned int *np)
+{
+    return vhf_rx_post_max(vq, buf_size, 0, np);
+}
+
+int
+vhf_rx_post_max(struct vhf_vq *vq, uint32_t buf_size, unsigned int max,
+                unsigned int *np)
 {
     struct vhf_seg segs[VHF_MAX_SEGS];
     unsigned int n = 0;
@@ -1720,7 +1541,8 @@ vhf_rx_post(struct vhf_vq *vq, uint32_t buf_size, unsigned int *np)
     indirect = vq->rx_indirect && vq->indirect;
 
     uint16_t head;
-    while (!vhf_vq_get_chain(vq, indirect ? 1 : n_segs, &head)) {
+    while ((!max || n < max)
+           && !vhf_vq_get_chain(vq, indirect ? 1 : n_segs, &head)) {
         vhf_vq_write_chain(vq, head, segs, n_segs, indirect,
                            VHU_DESC_F_WRITE);
         vq->slots[head].state = VHF_SLOT_RX;
@@ -1743,10 +1565,6 @@ vhf_rx_post(struct vhf_vq *vq, uint32_t buf_size, unsigned int *np)
 static struct vhf_slot *
 vhf_rx_check_used(struct vhf_vq *vq, uint32_t id, uint32_t len)
 {
-    if (id < vq->size && vq->slots[id].state == VHF_SLOT_RAW) {
-        vq->stats.used_raw++;
-        return NULL;
-    }
     if (id >= vq->size || vq->slots[id].state != VHF_SLOT_RX) {
         vq->stats.used_bad++;
         return NULL;
@@ -1792,8 +1610,7 @@ vhf_rx_gather(struct vhf_vq *vq, unsigned int n_bufs, uint32_t *lenp)
 }
 
 /* Handles the frame whose first used entry is next.  Returns 0, EAGAIN if
- * its remaining buffers are not published yet, ENOENT for a raw head, or
- * EPROTO (counted). */
+ * its remaining buffers are not published yet, or EPROTO (counted). */
 static int
 vhf_rx_one(struct vhf_vq *vq, uint16_t pending, vhf_rx_cb *cb, void *aux,
            unsigned int *n_usedp)
@@ -1811,11 +1628,9 @@ vhf_rx_one(struct vhf_vq *vq, uint16_t pending, vhf_rx_cb *cb, void *aux,
         slot = NULL;
     }
     if (!slot) {
-        bool raw = id < vq->size && vq->slots[id].state == VHF_SLOT_RAW;
-
         vq->last_used_idx++;
         vq->stats.used++;
-        return raw ? ENOENT : EPROTO;
+        return EPROTO;
     }
 
     memset(&hdr, 0, sizeof hdr);
@@ -1875,7 +1690,7 @@ vhf_rx_poll(struct vhf_vq *vq, unsigned int max, vhf_rx_cb *cb, void *aux,
 
         if (retval == EAGAIN) {
             break;
-        } else if (retval && retval != ENOENT) {
+        } else if (retval) {
             error = retval;
         } else if (!retval) {
             n++;
@@ -1892,43 +1707,14 @@ vhf_rx_poll(struct vhf_vq *vq, unsigned int max, vhf_rx_cb *cb, void *aux,
 /* ---------------------------------------------------------------------- */
 /* Raw access. */
 
-int
-vhf_vq_take_desc(struct vhf_vq *vq, unsigned int n, uint16_t *ids)
+void
+vhf_desc_write(struct vhu_desc *desc, uint64_t addr, uint32_t len,
+               uint16_t flags, uint16_t next)
 {
-    if (n > vq->n_free) {
-        return ENOBUFS;
-    }
-    for (unsigned int i = 0; i < n; i++) {
-        vhf_vq_get_chain(vq, 1, &ids[i]);
-        vq->slots[ids[i]].state = VHF_SLOT_RAW;
-        vq->slots[ids[i]].n_desc = 1;
-    }
-    return 0;
-}
-
-int
-vhf_vq_release_desc(struct vhf_vq *vq, uint16_t id)
-{
-    if (id >= vq->size || vq->slots[id].state != VHF_SLOT_RAW) {
-        return EINVAL;
-    }
-    vq->slots[id].n_desc = 1;
-    vhf_vq_free_chain(vq, id);
-    return 0;
-}
-
-int
-vhf_vq_write_desc(struct vhf_vq *vq, uint16_t idx, uint64_t addr,
-                  uint32_t len, uint16_t flags, uint16_t next)
-{
-    if (idx >= vq->size) {
-        return EINVAL;
-    }
-    vq->desc[idx].addr = addr;
-    vq->desc[idx].len = len;
-    vq->desc[idx].flags = flags;
-    vq->desc[idx].next = next;
-    return 0;
+    desc->addr = addr;
+    desc->len = len;
+    desc->flags = flags;
+    desc->next = next;
 }
 
 void
@@ -1943,20 +1729,6 @@ vhf_vq_set_avail_idx(struct vhf_vq *vq, uint16_t idx)
 {
     vq->avail_idx = idx;
     vhf_vq_publish(vq);
-}
-
-int
-vhf_vq_pop_used(struct vhf_vq *vq, uint32_t *id, uint32_t *len)
-{
-    uint16_t used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
-
-    if (used_idx == vq->last_used_idx) {
-        return EAGAIN;
-    }
-    vhf_vq_read_used(vq, vq->last_used_idx++, id, len);
-    vq->stats.used++;
-    vhf_vq_update_used_event(vq);
-    return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2164,16 +1936,4 @@ vhf_dev_stop(struct vhf_dev *dev)
         }
     }
     return error;
-}
-
-int
-vhf_dev_restart(struct vhf_dev *dev)
-{
-    for (int i = 0; i < 2 * dev->n_queue_pairs; i++) {
-        int error = vhf_vq_setup(dev->conn, dev->vqs[i]);
-        if (error) {
-            return error;
-        }
-    }
-    return 0;
 }

@@ -3,8 +3,8 @@
  *
  * This is the other side of lib/: what QEMU plus a guest virtio-net driver
  * would do.  utilities/vhu-peer uses it to drive any vhost-user backend (our
- * library, OVS-DPDK, DPDK vhost); it can also write hostile rings and
- * malformed messages, as a "fake guest" for tests.  It depends on
+ * library, OVS-DPDK, DPDK vhost); tests/test-vhu uses it as the fake guest
+ * whose rings, well-formed or hostile, a backend reads.  It depends on
  * lib/vhu-proto.h and lib/vhu-socket.[ch] only, never on the backend itself.
  *
  * Pieces:
@@ -15,17 +15,17 @@
  *     really exercised.  A bump allocator hands out guest buffers.
  *
  *   - A connection (struct vhf_conn): blocking request/reply helpers with
- *     timeouts, REPLY_ACK handling, and raw senders for malformed messages.
- *     A 'wait_cb' lets a single-threaded test run an in-process backend
- *     while the frontend waits for a reply.
+ *     timeouts and REPLY_ACK handling.  A 'wait_cb' lets a single-threaded
+ *     test run an in-process backend while the frontend waits for a reply.
  *
  *   - Device setup (struct vhf_dev): feature negotiation and vring setup in
- *     one call, plus stop/restart helpers.
+ *     one call, plus a stop helper.
  *
  *   - A driver-side split virtqueue (struct vhf_vq): TX chains (optionally
  *     with a separate header descriptor, segmented, or indirect), RX buffer
  *     posting and polling with MRG_RXBUF merging, notification suppression
- *     (NO_NOTIFY, EVENT_IDX), and raw descriptor/avail/used access.
+ *     (NO_NOTIFY, EVENT_IDX), and raw descriptor and avail writers for
+ *     chains no driver would build.
  *
  * Every function that can fail returns 0 or a positive errno, unless its
  * comment says otherwise.  Nothing here is thread-safe: one thread per
@@ -45,7 +45,6 @@
 /* Guest memory. */
 
 #define VHF_BAD_ADDR UINT64_MAX
-#define VHF_MAX_MAPPINGS 16
 
 struct vhf_region {
     uint64_t offset;            /* Start within the logical memory. */
@@ -54,7 +53,7 @@ struct vhf_region {
     uint64_t uaddr;             /* Frontend address we advertise. */
     uint64_t mmap_offset;       /* Offset of the region in 'fd'. */
     int fd;                     /* Owned by the vhf_mem. */
-    uint8_t *ptr;               /* Our current mapping of the region. */
+    uint8_t *ptr;               /* Our mapping of the region. */
 };
 
 struct vhf_mem_opts {
@@ -79,16 +78,12 @@ struct vhf_mem {
     bool fd_per_region;
     int n_fds;
     int fds[VHU_MEM_TABLE_MAX_REGIONS];
+    uint8_t *maps[VHU_MEM_TABLE_MAX_REGIONS];  /* Our mapping of each fd. */
     int64_t uaddr_bias;
     uint64_t alloc_cursor[VHU_MEM_TABLE_MAX_REGIONS];  /* Logical offsets. */
     uint64_t alloc_high;        /* Highest allocated logical offset. */
     bool spread;                /* See vhf_mem_opts. */
     int alloc_next;             /* Next region to try when spreading. */
-    int n_maps;                 /* Every mapping made, for unmapping. */
-    struct {
-        void *addr;
-        size_t len;
-    } maps[VHF_MAX_MAPPINGS];
 };
 
 /* Creates 'total' bytes (rounded up to pages) of shared guest memory split
@@ -97,36 +92,22 @@ int vhf_mem_create(size_t total, int n_regions, const struct vhf_mem_opts *,
                    struct vhf_mem **);
 void vhf_mem_destroy(struct vhf_mem *);
 
-/* Translations.  A range must lie entirely within one region.  Pointers
- * refer to the current mapping (see vhf_mem_remap()). */
+/* Translations (NULL or VHF_BAD_ADDR if unmapped).  A range must lie
+ * entirely within one region. */
 void *vhf_mem_gpa_to_ptr(const struct vhf_mem *, uint64_t gpa, uint64_t len);
-uint64_t vhf_mem_ptr_to_gpa(const struct vhf_mem *, const void *);
-uint64_t vhf_mem_ptr_to_uaddr(const struct vhf_mem *, const void *);
 uint64_t vhf_mem_gpa_to_uaddr(const struct vhf_mem *, uint64_t gpa);
-/* Index of the region holding 'gpa', or -1. */
-int vhf_mem_find_gpa(const struct vhf_mem *, uint64_t gpa);
 
 /* Bump allocator: 'size' zeroed bytes aligned to 'align' (a power of 2),
  * never straddling two regions.  Either out pointer may be NULL.  ENOMEM
  * when no region has room.  The first region with room is used, or with
- * 'spread' the first one from the region after the previous allocation's.
- * vhf_mem_alloc_in() allocates in region 'region' only. */
+ * 'spread' the first one from the region after the previous allocation's. */
 int vhf_mem_alloc(struct vhf_mem *, uint64_t size, uint64_t align,
                   uint64_t *gpa, void **ptr);
-int vhf_mem_alloc_in(struct vhf_mem *, int region, uint64_t size,
-                     uint64_t align, uint64_t *gpa, void **ptr);
 
 /* Fills a SET_MEM_TABLE payload and its fds (not duplicated: owned by the
  * vhf_mem) for the current layout. */
 void vhf_mem_table(const struct vhf_mem *, struct vhu_mem_table_desc *,
                    int fds[VHU_MEM_TABLE_MAX_REGIONS]);
-
-/* Maps the same memfd(s) once more at a new address and makes that the
- * current mapping, advertising uaddr = new pointer + 'uaddr_bias'.  Old
- * mappings stay valid (they alias the same memory) until
- * vhf_mem_destroy(), so pointers held by virtqueues keep working.  Gpas do
- * not change.  Afterwards send a new table and new vring addresses. */
-int vhf_mem_remap(struct vhf_mem *, int64_t uaddr_bias);
 
 /* Re-splits a shared-memfd memory into 'n_regions' regions ('sizes' as in
  * vhf_mem_opts, may be NULL) with gap 'gpa_hole' between them.  The first
@@ -183,10 +164,6 @@ int vhf_connect(const char *path, const struct vhf_conn_opts *,
  * The socket file is removed by vhf_conn_destroy(). */
 int vhf_accept(const char *path, const struct vhf_conn_opts *,
                struct vhf_conn **);
-/* Wraps an already connected socket (e.g. one end of a socketpair); takes
- * ownership of 'fd' and makes it non-blocking. */
-int vhf_conn_from_fd(int fd, const struct vhf_conn_opts *,
-                     struct vhf_conn **);
 void vhf_conn_destroy(struct vhf_conn *);
 
 /* A listening socket that outlives its connections, for a frontend that
@@ -206,35 +183,10 @@ int vhf_listener_accept(struct vhf_listener *, const struct vhf_conn_opts *,
 /* Closes the socket and removes its file. */
 void vhf_listener_destroy(struct vhf_listener *);
 
-/* Sends one message verbatim: 'flags' as given (include VHU_FLAG_VERSION
- * for a well-formed one), header size 'size'. */
-int vhf_send_raw(struct vhf_conn *, uint32_t request, uint32_t flags,
-                 const void *payload, uint32_t size, const int *fds,
-                 int n_fds);
-/* Sends arbitrary bytes (e.g. a truncated header or a lying size field),
- * with 'n_fds' fds attached. */
-int vhf_send_bytes(struct vhf_conn *, const void *data, size_t len,
-                   const int *fds, int n_fds);
-/* Receives the next message from the backend, waiting at most the reply
- * timeout: ETIMEDOUT, EPIPE (closed), or another errno.  The caller owns
- * 'msg->fds'. */
-int vhf_recv_reply(struct vhf_conn *, struct vhu_msg *);
 /* Returns true if the backend closed the connection (reads nothing else;
  * any message that arrives is consumed and discarded). */
 bool vhf_conn_closed(struct vhf_conn *);
 
-/* A set-type request: sends it with NEED_REPLY when 'reply_ack', then checks
- * the ack (EREMOTEIO if the backend reported failure, EPROTO for a bad
- * reply). */
-int vhf_set(struct vhf_conn *, uint32_t request, const void *payload,
-            uint32_t size, const int *fds, int n_fds);
-/* A get-type request: sends it and receives the reply for the same request
- * into 'reply' (EPROTO if something else came back).  The caller owns
- * 'reply->fds'. */
-int vhf_get(struct vhf_conn *, uint32_t request, const void *payload,
-            uint32_t size, struct vhu_msg *reply);
-
-int vhf_get_u64(struct vhf_conn *, uint32_t request, uint64_t *value);
 int vhf_set_u64(struct vhf_conn *, uint32_t request, uint64_t value);
 int vhf_set_vring_state(struct vhf_conn *, uint32_t request, uint32_t index,
                         uint32_t num);
@@ -245,20 +197,13 @@ int vhf_set_vring_fd(struct vhf_conn *, uint32_t request, uint32_t index,
 int vhf_set_vring_enable(struct vhf_conn *, uint32_t index, bool enable);
 /* GET_VRING_BASE: stops the vring, returns the backend's next avail idx. */
 int vhf_get_vring_base(struct vhf_conn *, uint32_t index, uint32_t *base);
-/* SET_MEM_TABLE with the current layout of 'mem', or an arbitrary table
- * with table->n_regions fds. */
+/* SET_MEM_TABLE with the current layout of 'mem'. */
 int vhf_set_mem_table(struct vhf_conn *, const struct vhf_mem *);
-int vhf_send_mem_table(struct vhf_conn *, const struct vhu_mem_table_desc *,
-                       const int *fds);
-/* ADD_MEM_REG / REM_MEM_REG (CONFIGURE_MEM_SLOTS) of region 'region'. */
-int vhf_add_mem_reg(struct vhf_conn *, const struct vhf_mem *, int region);
-int vhf_rem_mem_reg(struct vhf_conn *, const struct vhf_mem *, int region);
 
 /* Names of the feature bits set in 'features', space-separated ("bitN" for
  * unknown ones), into 'buf'.  Returns 'buf'. */
 char *vhf_features_to_string(uint64_t features, char *buf, size_t size);
 char *vhf_protocol_features_to_string(uint64_t pf, char *buf, size_t size);
-const char *vhf_request_name(uint32_t request);
 
 /* ---------------------------------------------------------------------- */
 /* Split virtqueue, driver side. */
@@ -289,7 +234,6 @@ enum vhf_slot_state {
     VHF_SLOT_TX,                /* Head of a TX chain the backend owns. */
     VHF_SLOT_RX,                /* Head of an RX chain the backend owns. */
     VHF_SLOT_BUSY,              /* Non-head member of a chain. */
-    VHF_SLOT_RAW,               /* Taken by vhf_vq_take_desc(). */
 };
 
 struct vhf_slot {
@@ -309,7 +253,6 @@ struct vhf_vq_stats {
     uint64_t full;              /* vhf_tx_add() calls that found no room. */
     uint64_t used;              /* Used entries consumed. */
     uint64_t used_bad;          /* Invalid used entries (backend bug). */
-    uint64_t used_raw;          /* Used entries for raw heads. */
     uint64_t rx_bad;            /* Bad header/num_buffers/length. */
     uint64_t interrupts;        /* Call eventfd count, drained. */
 };
@@ -360,23 +303,9 @@ struct vhf_vq {
 int vhf_vq_create(struct vhf_mem *, int index, uint16_t size,
                   uint32_t buf_size, uint64_t features, struct vhf_vq **);
 void vhf_vq_destroy(struct vhf_vq *);
-/* Applies negotiated 'features' (header length, EVENT_IDX, ...). */
-int vhf_vq_set_features(struct vhf_vq *, uint64_t features);
-/* Chooses whether the backend should interrupt us, updating avail->flags
- * or used_event. */
-void vhf_vq_set_interrupts(struct vhf_vq *, bool);
-/* Forgets every chain and empties the rings (for a fresh start with
- * base 0). */
-void vhf_vq_reset(struct vhf_vq *);
-
-/* Sends SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE (vq->base),
- * SET_VRING_CALL, SET_VRING_KICK and, with protocol features,
- * SET_VRING_ENABLE 1. */
-int vhf_vq_setup(struct vhf_conn *, struct vhf_vq *);
-/* Sends SET_VRING_ADDR only (e.g. after vhf_mem_remap()). */
-int vhf_vq_send_addr(struct vhf_conn *, struct vhf_vq *);
-/* GET_VRING_BASE; keeps the result in vq->base for a later setup. */
-int vhf_vq_stop(struct vhf_conn *, struct vhf_vq *);
+/* The SET_VRING_ADDR payload for 'vq': the frontend addresses of its
+ * rings.  EINVAL if one is not in guest memory. */
+int vhf_vq_addr(const struct vhf_vq *, struct vhu_vring_addr *);
 
 /* TX. */
 struct vhf_tx_opts {
@@ -412,6 +341,9 @@ int vhf_vq_drain_call(struct vhf_vq *, uint64_t *n);
  * (layout from vq->rx_*), publishes and kicks as needed.  '*n' (may be
  * NULL) gets the number of chains posted. */
 int vhf_rx_post(struct vhf_vq *, uint32_t buf_size, unsigned int *n);
+/* The same, posting at most 'max' chains (0: no limit). */
+int vhf_rx_post_max(struct vhf_vq *, uint32_t buf_size, unsigned int max,
+                    unsigned int *n);
 
 /* Called for each received frame.  'frame' (without the virtio-net header)
  * is valid only during the call. */
@@ -428,24 +360,17 @@ int vhf_rx_poll(struct vhf_vq *, unsigned int max, vhf_rx_cb *, void *aux,
 /* Used entries the backend published that we have not consumed. */
 unsigned int vhf_vq_used_pending(const struct vhf_vq *);
 
-/* Raw access, for hostile tests.  vq->desc, vq->avail and vq->used point
- * at the rings. */
-/* Takes 'n' descriptor indexes off the free list for raw use; used entries
- * naming them are counted in stats.used_raw and never freed
- * automatically. */
-int vhf_vq_take_desc(struct vhf_vq *, unsigned int n, uint16_t *ids);
-/* Returns one raw descriptor index to the free list. */
-int vhf_vq_release_desc(struct vhf_vq *, uint16_t id);
-/* Writes descriptor 'idx' (< size) verbatim. */
-int vhf_vq_write_desc(struct vhf_vq *, uint16_t idx, uint64_t addr,
-                      uint32_t len, uint16_t flags, uint16_t next);
+/* Raw access, for hostile tests: vq->desc, vq->avail and vq->used point at
+ * the rings.  Nothing here touches the driver's own bookkeeping, so a test
+ * that writes raw chains should not also queue frames on the same vring. */
+/* Writes one descriptor verbatim, in a ring or in an indirect table. */
+void vhf_desc_write(struct vhu_desc *, uint64_t addr, uint32_t len,
+                    uint16_t flags, uint16_t next);
 /* Appends 'head' (any value) to the avail ring and publishes avail->idx
  * with a release store.  Does not kick. */
 void vhf_vq_push_avail(struct vhf_vq *, uint16_t head);
 /* Stores an arbitrary avail->idx (and the shadow). */
 void vhf_vq_set_avail_idx(struct vhf_vq *, uint16_t idx);
-/* Consumes one used entry without validation: EAGAIN if none. */
-int vhf_vq_pop_used(struct vhf_vq *, uint32_t *id, uint32_t *len);
 
 /* ---------------------------------------------------------------------- */
 /* Device: negotiation plus all vrings. */
@@ -493,8 +418,6 @@ void vhf_dev_destroy(struct vhf_dev *);
 /* Disables (with protocol features) and stops every vring with
  * GET_VRING_BASE. */
 int vhf_dev_stop(struct vhf_dev *);
-/* Sets every vring up again from where it stopped. */
-int vhf_dev_restart(struct vhf_dev *);
 static inline struct vhf_vq *
 vhf_dev_rx_vq(const struct vhf_dev *dev, int qp)
 {
