@@ -28,7 +28,7 @@ tests_test_vhu_SOURCES = \
 	tests/test-ring.c \
 	tests/test-net.c \
 	tests/test-msg.c
-tests_test_vhu_LDADD = lib/libvhostuser.la
+tests_test_vhu_LDADD = utilities/libvhufront.la lib/libvhostuser.la
 
 TESTSUITE_AT = \
 	tests/testsuite.at \

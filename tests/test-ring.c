@@ -2,67 +2,84 @@
  * test-ring.c: unit tests for split rings (lib/vhu-split.c) and the bursts
  * built on them (lib/vhu-net.c).
  *
- * A fake guest writes descriptors and avail entries into a memfd through
- * its own mapping; the backend sees the same memfd through a memory table
- * with other guest-physical and frontend addresses, so every translation
- * is exercised.  One test per rule of the chain walker.
+ * The fake guest (utilities/vhu-front.h) writes descriptors and avail
+ * entries into a memfd through its own mapping; the backend sees the same
+ * memfd through a memory table of its own, mapped elsewhere, with frontend
+ * addresses unlike both mappings, so every translation is exercised.  One
+ * test per rule of the chain walker.
  */
 #include "test-vhu.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "vhu-front.h"
 #include "vhu-private.h"
 
 #define GPA_BASE   UINT64_C(0x40000000)
-#define UADDR_BASE UINT64_C(0x7e0000000000)
 #define MEM_SIZE   (1024 * 1024)
 #define NUM        256                  /* Default ring size; up to 512. */
-#define DESC_OFF   0
-#define AVAIL_OFF  32768
-#define USED_OFF   40960
-#define IND_OFF    49152                /* Indirect tables. */
-#define BUF_OFF    (64 * 1024)          /* Data buffers. */
+#define BUF_SIZE   4096                 /* Data buffers. */
+#define IND_SIZE   8192                 /* Indirect tables. */
+#define UADDR_BASE UINT64_C(0x7e0000000000)     /* Backend-only tests. */
 
+/* The fake guest (utilities/vhu-front.h) and the backend's view of the
+ * same memory and vring. */
 struct guest {
-    int fd;
-    uint8_t *view;                      /* The guest's own mapping. */
-    struct vhu_mem *mem;                /* The backend's table. */
-    struct vhu_split ring;
-    struct vhu_desc *desc;
+    struct vhf_mem *gm;
+    struct vhf_vq *vq;                  /* Its rings. */
+    struct vhu_desc *desc;              /* vq's rings, for short names. */
     struct vhu_avail *avail;
     struct vhu_used *used;
-    uint16_t avail_idx;
+    uint8_t *buf;                       /* BUF_SIZE bytes at 'buf_gpa'. */
+    uint64_t buf_gpa;
+    struct vhu_desc *ind;               /* IND_SIZE bytes at 'ind_gpa'. */
+    uint64_t ind_gpa;
+    struct vhu_mem *mem;                /* The backend's table. */
+    struct vhu_split ring;
 };
 
+/* The guest-physical address 'off' bytes into the data buffers. */
 static uint64_t
-gpa(uint64_t off)
+buf_gpa(const struct guest *g, uint64_t off)
 {
-    return GPA_BASE + off;
+    return g->buf_gpa + off;
+}
+
+/* The guest-physical address just past guest memory. */
+static uint64_t
+mem_end(const struct guest *g)
+{
+    return GPA_BASE + MEM_SIZE;
+}
+
+static void
+guest_init_full(struct guest *g, bool indirect, uint32_t num, int n_regions)
+{
+    struct vhu_vring_addr a;
+
+    memset(g, 0, sizeof *g);
+    g->gm = test_guest_mem(MEM_SIZE, n_regions, GPA_BASE);
+    CHECK_EQ(vhf_vq_create(g->gm, 0, num, 64, 0, &g->vq), 0);
+    g->desc = g->vq->desc;
+    g->avail = g->vq->avail;
+    g->used = g->vq->used;
+    g->buf = test_guest_alloc(g->gm, BUF_SIZE, &g->buf_gpa);
+    g->ind = test_guest_alloc(g->gm, IND_SIZE, &g->ind_gpa);
+    g->mem = test_backend_mem(g->gm);
+    CHECK_EQ(vhf_vq_addr(g->vq, &a), 0);
+    CHECK_EQ(vhu_split_map(&g->ring, g->mem, num, a.desc_uaddr,
+                           a.avail_uaddr, a.used_uaddr), 0);
+    g->ring.indirect = indirect;
+    /* The backend's pointers are not the guest's: a real translation. */
+    CHECK((void *) g->ring.desc != (void *) g->desc);
 }
 
 static void
 guest_init_num(struct guest *g, bool indirect, uint32_t num)
 {
-    struct vhu_mem_region_desc r = { GPA_BASE, MEM_SIZE, UADDR_BASE, 0 };
-
-    memset(g, 0, sizeof *g);
-    g->fd = test_memfd(MEM_SIZE);
-    g->view = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   g->fd, 0);
-    CHECK(g->view != MAP_FAILED);
-    CHECK_EQ(vhu_mem_build(&r, &g->fd, 1, &g->mem), 0);
-    g->desc = (struct vhu_desc *) (g->view + DESC_OFF);
-    g->avail = (struct vhu_avail *) (g->view + AVAIL_OFF);
-    g->used = (struct vhu_used *) (g->view + USED_OFF);
-    CHECK_EQ(vhu_split_map(&g->ring, g->mem, num, UADDR_BASE + DESC_OFF,
-                           UADDR_BASE + AVAIL_OFF, UADDR_BASE + USED_OFF), 0);
-    g->ring.indirect = indirect;
-    /* The backend's pointers are not the guest's: a real translation. */
-    CHECK((uint8_t *) g->ring.desc != g->view);
+    guest_init_full(g, indirect, num, 1);
 }
 
 static void
@@ -75,25 +92,8 @@ static void
 guest_fini(struct guest *g)
 {
     vhu_mem_free(g->mem);
-    munmap(g->view, MEM_SIZE);
-    close(g->fd);
-}
-
-static void
-set_desc(struct vhu_desc *d, uint64_t addr, uint32_t len, uint16_t flags,
-         uint16_t next)
-{
-    d->addr = addr;
-    d->len = len;
-    d->flags = flags;
-    d->next = next;
-}
-
-static void
-make_avail(struct guest *g, uint16_t head)
-{
-    g->avail->ring[g->avail_idx % g->ring.num] = head;
-    __atomic_store_n(&g->avail->idx, ++g->avail_idx, __ATOMIC_RELEASE);
+    vhf_vq_destroy(g->vq);
+    vhf_mem_destroy(g->gm);
 }
 
 /* Walks the next available chain. */
@@ -114,11 +114,11 @@ test_direct(void)
     struct guest g;
 
     guest_init(&g, false);
-    memcpy(g.view + BUF_OFF, "hello", 5);
-    set_desc(&g.desc[7], gpa(BUF_OFF), 2, VHU_DESC_F_NEXT, 3);
-    set_desc(&g.desc[3], gpa(BUF_OFF + 2), 3, VHU_DESC_F_NEXT, 9);
-    set_desc(&g.desc[9], gpa(BUF_OFF + 100), 50, VHU_DESC_F_WRITE, 0);
-    make_avail(&g, 7);
+    memcpy(g.buf, "hello", 5);
+    vhf_desc_write(&g.desc[7], buf_gpa(&g, 0), 2, VHU_DESC_F_NEXT, 3);
+    vhf_desc_write(&g.desc[3], buf_gpa(&g, 2), 3, VHU_DESC_F_NEXT, 9);
+    vhf_desc_write(&g.desc[9], buf_gpa(&g, 100), 50, VHU_DESC_F_WRITE, 0);
+    vhf_vq_push_avail(g.vq, 7);
     CHECK_EQ(walk(&g, &c), 0);
     CHECK_EQ(c.head, 7);
     CHECK_EQ(c.n_read, 2);
@@ -139,13 +139,13 @@ test_empty_and_overfull(void)
     guest_init(&g, false);
     CHECK_EQ(vhu_split_avail(&g.ring, &n), 0);     /* Empty: not an error. */
     CHECK_EQ(n, 0);
-    g.avail->idx = NUM;
+    vhf_vq_set_avail_idx(g.vq, NUM);
     CHECK_EQ(vhu_split_avail(&g.ring, &n), 0);
     CHECK_EQ(n, NUM);
-    g.avail->idx = NUM + 1;                         /* More than the ring. */
+    vhf_vq_set_avail_idx(g.vq, NUM + 1);            /* More than the ring. */
     CHECK_EQ(vhu_split_avail(&g.ring, &n), EINVAL);
     g.ring.last_avail_idx = 0xfff0;                 /* Wrapping is fine. */
-    g.avail->idx = 0x0010;
+    vhf_vq_set_avail_idx(g.vq, 0x0010);
     CHECK_EQ(vhu_split_avail(&g.ring, &n), 0);
     CHECK_EQ(n, 0x20);
     guest_fini(&g);
@@ -158,7 +158,7 @@ test_head_out_of_range(void)
     struct guest g;
 
     guest_init(&g, false);
-    make_avail(&g, NUM);
+    vhf_vq_push_avail(g.vq, NUM);
     CHECK_EQ(walk(&g, &c), EINVAL);
     guest_fini(&g);
 }
@@ -170,8 +170,8 @@ test_next_out_of_range(void)
     struct guest g;
 
     guest_init(&g, false);
-    set_desc(&g.desc[0], gpa(BUF_OFF), 10, VHU_DESC_F_NEXT, NUM);
-    make_avail(&g, 0);
+    vhf_desc_write(&g.desc[0], buf_gpa(&g, 0), 10, VHU_DESC_F_NEXT, NUM);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), EINVAL);
     guest_fini(&g);
 }
@@ -183,14 +183,14 @@ test_loop(void)
     struct guest g;
 
     guest_init(&g, false);
-    set_desc(&g.desc[0], gpa(BUF_OFF), 10, VHU_DESC_F_NEXT, 1);
-    set_desc(&g.desc[1], gpa(BUF_OFF), 10, VHU_DESC_F_NEXT, 0);
-    make_avail(&g, 0);
+    vhf_desc_write(&g.desc[0], buf_gpa(&g, 0), 10, VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&g.desc[1], buf_gpa(&g, 0), 10, VHU_DESC_F_NEXT, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), ELOOP);
     /* A self-loop of zero-length descriptors must also end. */
-    set_desc(&g.desc[2], 0, 0, VHU_DESC_F_NEXT, 2);
+    vhf_desc_write(&g.desc[2], 0, 0, VHU_DESC_F_NEXT, 2);
     g.ring.last_avail_idx++;
-    make_avail(&g, 2);
+    vhf_vq_push_avail(g.vq, 2);
     CHECK_EQ(walk(&g, &c), ELOOP);
     guest_fini(&g);
 }
@@ -202,14 +202,14 @@ test_write_before_read(void)
     struct guest g;
 
     guest_init(&g, false);
-    set_desc(&g.desc[0], gpa(BUF_OFF), 10, VHU_DESC_F_NEXT | VHU_DESC_F_WRITE,
-             1);
-    set_desc(&g.desc[1], gpa(BUF_OFF), 10, 0, 0);
-    make_avail(&g, 0);
+    vhf_desc_write(&g.desc[0], buf_gpa(&g, 0), 10,
+                   VHU_DESC_F_NEXT | VHU_DESC_F_WRITE, 1);
+    vhf_desc_write(&g.desc[1], buf_gpa(&g, 0), 10, 0, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), EINVAL);
     /* Also when the writable descriptor has length 0. */
-    set_desc(&g.desc[0], gpa(BUF_OFF), 0, VHU_DESC_F_NEXT | VHU_DESC_F_WRITE,
-             1);
+    vhf_desc_write(&g.desc[0], buf_gpa(&g, 0), 0,
+                   VHU_DESC_F_NEXT | VHU_DESC_F_WRITE, 1);
     CHECK_EQ(walk(&g, &c), EINVAL);
     guest_fini(&g);
 }
@@ -222,9 +222,10 @@ test_zero_length(void)
 
     guest_init(&g, false);
     /* A zero-length descriptor carries no address: never translated. */
-    set_desc(&g.desc[0], UINT64_C(0xdeadbeef0000), 0, VHU_DESC_F_NEXT, 1);
-    set_desc(&g.desc[1], gpa(BUF_OFF), 10, 0, 0);
-    make_avail(&g, 0);
+    vhf_desc_write(&g.desc[0], UINT64_C(0xdeadbeef0000), 0, VHU_DESC_F_NEXT,
+                   1);
+    vhf_desc_write(&g.desc[1], buf_gpa(&g, 0), 10, 0, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), 0);
     CHECK_EQ(c.n_read, 1);
     CHECK_EQ(c.read_len, 10);
@@ -238,12 +239,12 @@ test_unmapped(void)
     struct guest g;
 
     guest_init(&g, false);
-    set_desc(&g.desc[0], gpa(MEM_SIZE - 4), 8, 0, 0);   /* Runs off. */
-    make_avail(&g, 0);
+    vhf_desc_write(&g.desc[0], mem_end(&g) - 4, 8, 0, 0);  /* Runs off. */
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), EFAULT);
-    set_desc(&g.desc[0], 0x1000, 8, 0, 0);              /* Not guest RAM. */
+    vhf_desc_write(&g.desc[0], 0x1000, 8, 0, 0);           /* Not guest RAM. */
     CHECK_EQ(walk(&g, &c), EFAULT);
-    set_desc(&g.desc[0], UINT64_MAX - 2, 8, 0, 0);      /* Wraps. */
+    vhf_desc_write(&g.desc[0], UINT64_MAX - 2, 8, 0, 0);   /* Wraps. */
     CHECK_EQ(walk(&g, &c), EFAULT);
     guest_fini(&g);
 }
@@ -258,16 +259,16 @@ test_huge_length(void)
     struct guest g;
 
     guest_init(&g, false);
-    set_desc(&g.desc[0], gpa(BUF_OFF), UINT32_MAX, 0, 0);
-    make_avail(&g, 0);
+    vhf_desc_write(&g.desc[0], buf_gpa(&g, 0), UINT32_MAX, 0, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), EFAULT);
     /* Two mapped 2 GiB descriptors: more than 4 GiB in all.  The ring
      * stays where it is; only buffers are looked up in the big table. */
     CHECK_EQ(vhu_mem_build(&r, &fd, 1, &big), 0);
     g.ring.mem = big;
     g.ring.hint = NULL;
-    set_desc(&g.desc[0], 0, UINT32_C(1) << 31, VHU_DESC_F_NEXT, 1);
-    set_desc(&g.desc[1], 0, UINT32_C(1) << 31, 0, 0);
+    vhf_desc_write(&g.desc[0], 0, UINT32_C(1) << 31, VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&g.desc[1], 0, UINT32_C(1) << 31, 0, 0);
     CHECK_EQ(walk(&g, &c), E2BIG);
     vhu_mem_free(big);
     close(fd);
@@ -282,10 +283,10 @@ test_iov_cap(void)
 
     guest_init_num(&g, false, 2 * VHU_MAX_IOV);
     for (int i = 0; i < VHU_MAX_IOV + 1; i++) {
-        set_desc(&g.desc[i], gpa(BUF_OFF + i), 1,
-                 i < VHU_MAX_IOV ? VHU_DESC_F_NEXT : 0, i + 1);
+        vhf_desc_write(&g.desc[i], buf_gpa(&g, i), 1,
+                       i < VHU_MAX_IOV ? VHU_DESC_F_NEXT : 0, i + 1);
     }
-    make_avail(&g, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), E2BIG);
     g.desc[VHU_MAX_IOV - 1].flags = 0;              /* Exactly the cap. */
     CHECK_EQ(walk(&g, &c), 0);
@@ -301,13 +302,13 @@ test_indirect(void)
     struct guest g;
 
     guest_init(&g, true);
-    t = (struct vhu_desc *) (g.view + IND_OFF);
-    memcpy(g.view + BUF_OFF, "abcdef", 6);
-    set_desc(&t[0], gpa(BUF_OFF), 3, VHU_DESC_F_NEXT, 2);
-    set_desc(&t[2], gpa(BUF_OFF + 3), 3, VHU_DESC_F_NEXT, 1);
-    set_desc(&t[1], gpa(BUF_OFF + 100), 20, VHU_DESC_F_WRITE, 0);
-    set_desc(&g.desc[5], gpa(IND_OFF), 3 * 16, VHU_DESC_F_INDIRECT, 0);
-    make_avail(&g, 5);
+    t = g.ind;
+    memcpy(g.buf, "abcdef", 6);
+    vhf_desc_write(&t[0], buf_gpa(&g, 0), 3, VHU_DESC_F_NEXT, 2);
+    vhf_desc_write(&t[2], buf_gpa(&g, 3), 3, VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&t[1], buf_gpa(&g, 100), 20, VHU_DESC_F_WRITE, 0);
+    vhf_desc_write(&g.desc[5], g.ind_gpa, 3 * 16, VHU_DESC_F_INDIRECT, 0);
+    vhf_vq_push_avail(g.vq, 5);
     CHECK_EQ(walk(&g, &c), 0);
     CHECK_EQ(c.head, 5);
     CHECK_EQ(c.read_len, 6);
@@ -327,23 +328,23 @@ test_indirect_bad(void)
     struct guest g;
 
     guest_init(&g, true);
-    t = (struct vhu_desc *) (g.view + IND_OFF);
-    set_desc(&t[0], gpa(BUF_OFF), 3, 0, 0);
-    make_avail(&g, 0);
-    set_desc(&g.desc[0], gpa(IND_OFF), 17, VHU_DESC_F_INDIRECT, 0);
+    t = g.ind;
+    vhf_desc_write(&t[0], buf_gpa(&g, 0), 3, 0, 0);
+    vhf_vq_push_avail(g.vq, 0);
+    vhf_desc_write(&g.desc[0], g.ind_gpa, 17, VHU_DESC_F_INDIRECT, 0);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* len % 16. */
-    set_desc(&g.desc[0], gpa(IND_OFF), 0, VHU_DESC_F_INDIRECT, 0);
+    vhf_desc_write(&g.desc[0], g.ind_gpa, 0, VHU_DESC_F_INDIRECT, 0);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* Empty table. */
-    set_desc(&g.desc[0], gpa(IND_OFF), 16 * (NUM + 1), VHU_DESC_F_INDIRECT,
-             0);
+    vhf_desc_write(&g.desc[0], g.ind_gpa, 16 * (NUM + 1), VHU_DESC_F_INDIRECT,
+                   0);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* Over 'num'. */
-    set_desc(&g.desc[0], gpa(MEM_SIZE + 4096), 16, VHU_DESC_F_INDIRECT, 0);
+    vhf_desc_write(&g.desc[0], mem_end(&g) + 4096, 16, VHU_DESC_F_INDIRECT, 0);
     CHECK_EQ(walk(&g, &c), EFAULT);                 /* Unmapped. */
-    set_desc(&g.desc[0], gpa(IND_OFF), 16,
-             VHU_DESC_F_INDIRECT | VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&g.desc[0], g.ind_gpa, 16,
+                   VHU_DESC_F_INDIRECT | VHU_DESC_F_NEXT, 1);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* Indirect + next. */
-    set_desc(&g.desc[0], gpa(BUF_OFF), 4, VHU_DESC_F_NEXT, 1);
-    set_desc(&g.desc[1], gpa(IND_OFF), 16, VHU_DESC_F_INDIRECT, 0);
+    vhf_desc_write(&g.desc[0], buf_gpa(&g, 0), 4, VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&g.desc[1], g.ind_gpa, 16, VHU_DESC_F_INDIRECT, 0);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* Not the first. */
     guest_fini(&g);
 }
@@ -356,15 +357,15 @@ test_indirect_nested_and_loop(void)
     struct guest g;
 
     guest_init(&g, true);
-    t = (struct vhu_desc *) (g.view + IND_OFF);
-    set_desc(&t[0], gpa(BUF_OFF), 3, VHU_DESC_F_NEXT, 1);
-    set_desc(&t[1], gpa(IND_OFF), 32, VHU_DESC_F_INDIRECT, 0);
-    set_desc(&g.desc[0], gpa(IND_OFF), 32, VHU_DESC_F_INDIRECT, 0);
-    make_avail(&g, 0);
+    t = g.ind;
+    vhf_desc_write(&t[0], buf_gpa(&g, 0), 3, VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&t[1], g.ind_gpa, 32, VHU_DESC_F_INDIRECT, 0);
+    vhf_desc_write(&g.desc[0], g.ind_gpa, 32, VHU_DESC_F_INDIRECT, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* Nested. */
-    set_desc(&t[1], gpa(BUF_OFF), 3, VHU_DESC_F_NEXT, 0);
+    vhf_desc_write(&t[1], buf_gpa(&g, 0), 3, VHU_DESC_F_NEXT, 0);
     CHECK_EQ(walk(&g, &c), ELOOP);                  /* 0 -> 1 -> 0. */
-    set_desc(&t[1], gpa(BUF_OFF), 3, VHU_DESC_F_NEXT, 2);
+    vhf_desc_write(&t[1], buf_gpa(&g, 0), 3, VHU_DESC_F_NEXT, 2);
     CHECK_EQ(walk(&g, &c), EINVAL);                 /* next >= entries. */
     guest_fini(&g);
 }
@@ -374,37 +375,29 @@ test_indirect_nested_and_loop(void)
 static void
 test_indirect_across_regions(void)
 {
-    struct vhu_mem_region_desc r[2] = {
-        { GPA_BASE, MEM_SIZE / 2, UADDR_BASE, 0 },
-        { GPA_BASE + MEM_SIZE / 2, MEM_SIZE / 2,
-          UADDR_BASE + MEM_SIZE / 2, MEM_SIZE / 2 },
-    };
-    uint64_t table_off = MEM_SIZE / 2 - 24;  /* Entry 1 straddles. */
+    const struct vhf_region *r1;
     struct vhu_desc *t;
     struct vhu_chain c;
     struct guest g;
-    int fds[2];
 
-    guest_init(&g, true);
-    fds[0] = fds[1] = g.fd;
-    vhu_mem_free(g.mem);
-    CHECK_EQ(vhu_mem_build(r, fds, 2, &g.mem), 0);
-    CHECK_EQ(vhu_split_map(&g.ring, g.mem, NUM, UADDR_BASE + DESC_OFF,
-                           UADDR_BASE + AVAIL_OFF, UADDR_BASE + USED_OFF), 0);
-    t = (struct vhu_desc *) (g.view + table_off);
-    memcpy(g.view + BUF_OFF, "0123456789", 10);
-    set_desc(&t[0], gpa(BUF_OFF), 4, VHU_DESC_F_NEXT, 1);
-    set_desc(&t[1], gpa(BUF_OFF + 4), 4, VHU_DESC_F_NEXT, 2);
-    set_desc(&t[2], gpa(BUF_OFF + 8), 2, 0, 0);
-    set_desc(&g.desc[0], gpa(table_off), 48, VHU_DESC_F_INDIRECT, 0);
-    make_avail(&g, 0);
+    /* Two regions of one memfd, which the guest maps in one piece: the
+     * bytes just before region 1 are the end of region 0. */
+    guest_init_full(&g, true, NUM, 2);
+    r1 = &g.gm->regions[1];
+    t = (struct vhu_desc *) (r1->ptr - 24);     /* Entry 1 straddles. */
+    memcpy(g.buf, "0123456789", 10);
+    vhf_desc_write(&t[0], buf_gpa(&g, 0), 4, VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&t[1], buf_gpa(&g, 4), 4, VHU_DESC_F_NEXT, 2);
+    vhf_desc_write(&t[2], buf_gpa(&g, 8), 2, 0, 0);
+    vhf_desc_write(&g.desc[0], r1->gpa - 24, 48, VHU_DESC_F_INDIRECT, 0);
+    vhf_vq_push_avail(g.vq, 0);
     CHECK_EQ(walk(&g, &c), 0);
     CHECK_EQ(c.read_len, 10);
     CHECK(!memcmp(c.iov[1].base, "4567", 4));
     /* A buffer that straddles the two regions becomes two segments. */
-    set_desc(&g.desc[1], gpa(MEM_SIZE / 2 - 3), 6, 0, 0);
+    vhf_desc_write(&g.desc[1], r1->gpa - 3, 6, 0, 0);
     g.ring.last_avail_idx++;
-    make_avail(&g, 1);
+    vhf_vq_push_avail(g.vq, 1);
     CHECK_EQ(walk(&g, &c), 0);
     CHECK_EQ(c.n_read, 2);
     CHECK_EQ(c.iov[0].len, 3);
@@ -417,27 +410,29 @@ test_map_checks(void)
 {
     struct vhu_split ring;
     struct guest g;
+    uint64_t ua;
 
     guest_init(&g, false);
+    ua = g.gm->regions[0].uaddr;
     memset(&ring, 0, sizeof ring);
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 255, UADDR_BASE, UADDR_BASE + 8192,
-                           UADDR_BASE + 16384), EINVAL);
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 65536, UADDR_BASE,
-                           UADDR_BASE + 8192, UADDR_BASE + 16384), EINVAL);
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, UADDR_BASE + 8,
-                           UADDR_BASE + 8192, UADDR_BASE + 16384), EINVAL);
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, UADDR_BASE,
-                           UADDR_BASE + 8193, UADDR_BASE + 16384), EINVAL);
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, UADDR_BASE,
-                           UADDR_BASE + 8192, UADDR_BASE + 16386), EINVAL);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 255, ua, ua + 8192,
+                           ua + 16384), EINVAL);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 65536, ua,
+                           ua + 8192, ua + 16384), EINVAL);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, ua + 8,
+                           ua + 8192, ua + 16384), EINVAL);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, ua,
+                           ua + 8193, ua + 16384), EINVAL);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, ua,
+                           ua + 8192, ua + 16386), EINVAL);
     /* The used ring (4 + 8 * 256 + 2 bytes) must end inside the region. */
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, UADDR_BASE, UADDR_BASE + 8192,
-                           UADDR_BASE + MEM_SIZE - 2048), EFAULT);
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, GPA_BASE, UADDR_BASE + 8192,
-                           UADDR_BASE + 16384), EFAULT);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, ua, ua + 8192,
+                           ua + MEM_SIZE - 2048), EFAULT);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, GPA_BASE, ua + 8192,
+                           ua + 16384), EFAULT);
     CHECK(ring.desc == NULL);   /* Unchanged by failures. */
-    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, UADDR_BASE, UADDR_BASE + 8192,
-                           UADDR_BASE + MEM_SIZE - 2056), 0);
+    CHECK_EQ(vhu_split_map(&ring, g.mem, 256, ua, ua + 8192,
+                           ua + MEM_SIZE - 2056), 0);
     guest_fini(&g);
 }
 

@@ -1,6 +1,8 @@
 /*
  * test-vhu.c: the unit-test runner.  "test-vhu NAME" runs one test,
- * "test-vhu --list" lists them, and "test-vhu" alone runs them all.
+ * "test-vhu --list" lists them, and "test-vhu" alone runs them all.  Also
+ * the helpers that every test file shares, among them the fake guest's
+ * memory (utilities/vhu-front.h is the fake guest).
  */
 #include "test-vhu.h"
 
@@ -11,6 +13,8 @@
 #include <unistd.h>
 
 #include "vhu.h"
+#include "vhu-front.h"
+#include "vhu-mem.h"
 
 static const struct test_case *const tables[] = {
     test_mem_cases, test_ring_cases, test_net_cases, test_msg_cases,
@@ -64,6 +68,41 @@ test_socket_path(const char *tag)
     snprintf(path, sizeof path, "vhu-test-%s-%ld.sock", tag, (long) getpid());
     unlink(path);
     return path;
+}
+
+struct vhf_mem *
+test_guest_mem(size_t size, int n_regions, uint64_t gpa_base)
+{
+    struct vhf_mem_opts opts;
+    struct vhf_mem *gm;
+
+    vhf_mem_opts_init(&opts);
+    opts.gpa_base = gpa_base;
+    opts.gpa_hole = 0;
+    opts.uaddr_bias = INT64_C(0x10000000000);
+    CHECK_EQ(vhf_mem_create(size, n_regions, &opts, &gm), 0);
+    return gm;
+}
+
+struct vhu_mem *
+test_backend_mem(const struct vhf_mem *gm)
+{
+    int fds[VHU_MEM_TABLE_MAX_REGIONS];
+    struct vhu_mem_table_desc table;
+    struct vhu_mem *mem;
+
+    vhf_mem_table(gm, &table, fds);
+    CHECK_EQ(vhu_mem_build(table.regions, fds, table.n_regions, &mem), 0);
+    return mem;
+}
+
+void *
+test_guest_alloc(struct vhf_mem *gm, uint64_t size, uint64_t *gpa)
+{
+    void *p;
+
+    CHECK_EQ(vhf_mem_alloc(gm, size, 4096, gpa, &p), 0);
+    return p;
 }
 
 static void
