@@ -6,70 +6,54 @@
  * its own queue.
  *
  * The device is created with vhu_dev_create() and its vrings are set up the
- * way the message handlers would, through the library's own functions; a
- * fake guest drives both rings through its own mapping of the memfd.
+ * way the message handlers would, through the library's own functions; the
+ * fake guest (utilities/vhu-front.h) drives both rings through its own
+ * mapping of the memfd.
  */
 #include "test-vhu.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "vhu-front.h"
 #include "vhu-private.h"
 
 #define GPA_BASE   UINT64_C(0x80000000)
-#define UADDR_BASE UINT64_C(0x7d0000000000)
 #define MEM_SIZE   (1024 * 1024)
 #define NUM        64
-#define RX_BASE    0x00000             /* Vring 0 (guest RX) layout. */
-#define TX_BASE    0x10000             /* Vring 1 (guest TX) layout. */
-#define BUF_OFF    0x40000             /* Data buffers. */
+#define BUF_SIZE   4096                 /* Raw data buffers. */
 
-/* The guest's view of one vring. */
-struct vr {
-    uint64_t base;
-    struct vhu_desc *desc;
-    struct vhu_avail *avail;
-    struct vhu_used *used;
-    uint16_t avail_idx;
-};
-
+/* A device and the fake guest driving it: 'rx' is vring 0 (guest RX),
+ * 'tx' vring 1 (guest TX), each with a 2048-byte buffer per descriptor;
+ * chains written raw point into 'buf'. */
 struct net {
-    int fd;
-    uint8_t *view;
+    struct vhf_mem *gm;
+    struct vhf_vq *rx, *tx;
+    uint8_t *buf;                       /* BUF_SIZE bytes at 'buf_gpa'. */
+    uint64_t buf_gpa;
     struct vhu_dev *dev;
-    struct vr rx, tx;
 };
 
+/* The guest-physical address 'off' bytes into the raw data buffers. */
 static uint64_t
-gpa(uint64_t off)
+buf_gpa(const struct net *n, uint64_t off)
 {
-    return GPA_BASE + off;
+    return n->buf_gpa + off;
 }
 
+/* Creates 'vq' as vring 'idx' in the guest and sets it up in the device as
+ * SET_VRING_NUM/ADDR/KICK/ENABLE would. */
 static void
-vr_init(struct net *n, struct vr *vr, uint64_t base)
+setup_vring(struct net *n, int idx, uint64_t features, struct vhf_vq **vq)
 {
-    vr->base = base;
-    vr->desc = (struct vhu_desc *) (n->view + base);
-    vr->avail = (struct vhu_avail *) (n->view + base + 0x1000);
-    vr->used = (struct vhu_used *) (n->view + base + 0x2000);
-    vr->avail_idx = 0;
-}
+    struct vhu_vring *vr = &n->dev->vrings[idx];
 
-/* Sets vring 'idx' up as SET_VRING_NUM/ADDR/KICK/ENABLE would. */
-static void
-setup_vring(struct net *n, int idx, const struct vr *vr)
-{
-    struct vhu_vring *vq = &n->dev->vrings[idx];
-
-    vq->num = NUM;
-    vq->addr.desc_uaddr = UADDR_BASE + vr->base;
-    vq->addr.avail_uaddr = UADDR_BASE + vr->base + 0x1000;
-    vq->addr.used_uaddr = UADDR_BASE + vr->base + 0x2000;
-    vq->addr_set = vq->started = vq->enabled = true;
+    CHECK_EQ(vhf_vq_create(n->gm, idx, NUM, 2048, features, vq), 0);
+    vr->num = NUM;
+    CHECK_EQ(vhf_vq_addr(*vq, &vr->addr), 0);
+    vr->addr_set = vr->started = vr->enabled = true;
     vhu_dev_update_vring(n->dev, idx);
     CHECK(vhu_dev_vring_ready(n->dev, idx));
 }
@@ -77,50 +61,30 @@ setup_vring(struct net *n, int idx, const struct vr *vr)
 static void
 net_init(struct net *n, uint64_t features)
 {
-    struct vhu_mem_region_desc r = { GPA_BASE, MEM_SIZE, UADDR_BASE, 0 };
     struct vhu_dev_config cfg = {
         .path = test_socket_path("net"), .max_queue_pairs = 2,
     };
-    struct vhu_mem *mem;
 
     memset(n, 0, sizeof *n);
-    n->fd = test_memfd(MEM_SIZE);
-    n->view = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   n->fd, 0);
-    CHECK(n->view != MAP_FAILED);
+    n->gm = test_guest_mem(MEM_SIZE, 1, GPA_BASE);
+    n->buf = test_guest_alloc(n->gm, BUF_SIZE, &n->buf_gpa);
     CHECK_EQ(vhu_dev_create(&cfg, &n->dev), 0);
     n->dev->features = features;
     n->dev->hdr_len = (features & (VHU_BIT(VHU_F_VERSION_1)
                                    | VHU_BIT(VHU_F_NET_MRG_RXBUF))
                        ? 12 : 10);
-    CHECK_EQ(vhu_mem_build(&r, &n->fd, 1, &mem), 0);
-    vhu_dev_set_mem(n->dev, mem);
-    vr_init(n, &n->rx, RX_BASE);
-    vr_init(n, &n->tx, TX_BASE);
-    setup_vring(n, 0, &n->rx);
-    setup_vring(n, 1, &n->tx);
+    vhu_dev_set_mem(n->dev, test_backend_mem(n->gm));
+    setup_vring(n, 0, features, &n->rx);
+    setup_vring(n, 1, features, &n->tx);
 }
 
 static void
 net_fini(struct net *n)
 {
     vhu_dev_destroy(n->dev);
-    munmap(n->view, MEM_SIZE);
-    close(n->fd);
-}
-
-static void
-set_desc(struct vhu_desc *d, uint64_t addr, uint32_t len, uint16_t flags,
-         uint16_t next)
-{
-    *d = (struct vhu_desc) { addr, len, flags, next };
-}
-
-static void
-make_avail(struct vr *vr, uint16_t head)
-{
-    vr->avail->ring[vr->avail_idx % NUM] = head;
-    __atomic_store_n(&vr->avail->idx, ++vr->avail_idx, __ATOMIC_RELEASE);
+    vhf_vq_destroy(n->rx);
+    vhf_vq_destroy(n->tx);
+    vhf_mem_destroy(n->gm);
 }
 
 static uint64_t
@@ -151,16 +115,16 @@ test_tx_header_split(void)
     net_init(&n, VHU_BIT(VHU_F_VERSION_1));
     fill_pattern(frame, sizeof frame, 1);
     /* 5 header bytes, then 7 header bytes and the frame. */
-    memset(n.view + BUF_OFF, 0, 12);
-    memcpy(n.view + BUF_OFF + 12, frame, sizeof frame);
-    set_desc(&n.tx.desc[4], gpa(BUF_OFF), 5, VHU_DESC_F_NEXT, 9);
-    set_desc(&n.tx.desc[9], gpa(BUF_OFF + 5), 7 + sizeof frame, 0, 0);
-    make_avail(&n.tx, 4);
+    memset(n.buf, 0, 12);
+    memcpy(n.buf + 12, frame, sizeof frame);
+    vhf_desc_write(&n.tx->desc[4], buf_gpa(&n, 0), 5, VHU_DESC_F_NEXT, 9);
+    vhf_desc_write(&n.tx->desc[9], buf_gpa(&n, 5), 7 + sizeof frame, 0, 0);
+    vhf_vq_push_avail(n.tx, 4);
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 1);
     CHECK_EQ(pkt.len, sizeof frame);
     CHECK(!memcmp(out, frame, sizeof frame));
-    CHECK_EQ(n.tx.used->idx, 1);
-    CHECK_EQ(n.tx.used->ring[0].id, 4);
+    CHECK_EQ(n.tx->used->idx, 1);
+    CHECK_EQ(n.tx->used->ring[0].id, 4);
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 0);     /* Empty now. */
     net_fini(&n);
 }
@@ -173,14 +137,14 @@ test_tx_short_chain(void)
     struct net n;
 
     net_init(&n, VHU_BIT(VHU_F_VERSION_1));
-    set_desc(&n.tx.desc[0], gpa(BUF_OFF), 8, 0, 0);        /* < header. */
-    set_desc(&n.tx.desc[1], gpa(BUF_OFF), 12, 0, 0);       /* = header. */
-    make_avail(&n.tx, 0);
-    make_avail(&n.tx, 1);
+    vhf_desc_write(&n.tx->desc[0], buf_gpa(&n, 0), 8, 0, 0);   /* < header. */
+    vhf_desc_write(&n.tx->desc[1], buf_gpa(&n, 0), 12, 0, 0);  /* = header. */
+    vhf_vq_push_avail(n.tx, 0);
+    vhf_vq_push_avail(n.tx, 1);
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 0);
     CHECK_EQ(vring_counter(&n, 1, 1), 2);                  /* Dropped. */
     CHECK_EQ(vring_counter(&n, 1, 2), 0);                  /* No error. */
-    CHECK_EQ(n.tx.used->idx, 2);                           /* Returned. */
+    CHECK_EQ(n.tx->used->idx, 2);                          /* Returned. */
     net_fini(&n);
 }
 
@@ -192,10 +156,10 @@ test_tx_buffer_too_small(void)
     struct net n;
 
     net_init(&n, VHU_BIT(VHU_F_VERSION_1));
-    set_desc(&n.tx.desc[0], gpa(BUF_OFF), 12 + 65, 0, 0);
-    set_desc(&n.tx.desc[1], gpa(BUF_OFF), 12 + 64, 0, 0);
-    make_avail(&n.tx, 0);
-    make_avail(&n.tx, 1);
+    vhf_desc_write(&n.tx->desc[0], buf_gpa(&n, 0), 12 + 65, 0, 0);
+    vhf_desc_write(&n.tx->desc[1], buf_gpa(&n, 0), 12 + 64, 0, 0);
+    vhf_vq_push_avail(n.tx, 0);
+    vhf_vq_push_avail(n.tx, 1);
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 1);
     CHECK_EQ(pkt.len, 64);
     CHECK_EQ(vring_counter(&n, 1, 1), 1);
@@ -210,9 +174,9 @@ test_legacy_header(void)
     struct net n;
 
     net_init(&n, 0);                    /* No VERSION_1, no MRG_RXBUF. */
-    memcpy(n.view + BUF_OFF + 10, "frame", 5);
-    set_desc(&n.tx.desc[0], gpa(BUF_OFF), 15, 0, 0);
-    make_avail(&n.tx, 0);
+    memcpy(n.buf + 10, "frame", 5);
+    vhf_desc_write(&n.tx->desc[0], buf_gpa(&n, 0), 15, 0, 0);
+    vhf_vq_push_avail(n.tx, 0);
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 1);
     CHECK_EQ(pkt.len, 5);
     CHECK(!memcmp(out, "frame", 5));
@@ -223,13 +187,10 @@ test_legacy_header(void)
 static void
 post_rx(struct net *n, int count, uint32_t size)
 {
-    for (int i = 0; i < count; i++) {
-        uint16_t id = n->rx.avail_idx % NUM;
+    unsigned int posted;
 
-        set_desc(&n->rx.desc[id], gpa(BUF_OFF + id * 0x1000), size,
-                 VHU_DESC_F_WRITE, 0);
-        make_avail(&n->rx, id);
-    }
+    CHECK_EQ(vhf_rx_post_max(n->rx, size, count, &posted), 0);
+    CHECK_EQ(posted, count);
 }
 
 static void
@@ -245,18 +206,18 @@ test_rx_mergeable(void)
     fill_pattern(frame, sizeof frame, 3);
     post_rx(&n, 2, 1024);
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 0); /* Not enough. */
-    CHECK_EQ(n.rx.used->idx, 0);
+    CHECK_EQ(n.rx->used->idx, 0);
     post_rx(&n, 2, 1024);
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);
-    CHECK_EQ(n.rx.used->idx, 3);
-    CHECK_EQ(n.rx.used->ring[0].len, 1024);
-    CHECK_EQ(n.rx.used->ring[1].len, 1024);
-    CHECK_EQ(n.rx.used->ring[2].len, 3000 + 12 - 2048);
-    hdr = (const struct vhu_net_hdr *) (n.view + BUF_OFF);
+    CHECK_EQ(n.rx->used->idx, 3);
+    CHECK_EQ(n.rx->used->ring[0].len, 1024);
+    CHECK_EQ(n.rx->used->ring[1].len, 1024);
+    CHECK_EQ(n.rx->used->ring[2].len, 3000 + 12 - 2048);
+    hdr = (const struct vhu_net_hdr *) n.rx->slots[0].buf;
     CHECK_EQ(hdr->num_buffers, 3);
-    memcpy(got, n.view + BUF_OFF + 12, 1012);
-    memcpy(got + 1012, n.view + BUF_OFF + 0x1000, 1024);
-    memcpy(got + 2036, n.view + BUF_OFF + 0x2000, 964);
+    memcpy(got, n.rx->slots[0].buf + 12, 1012);
+    memcpy(got + 1012, n.rx->slots[1].buf, 1024);
+    memcpy(got + 2036, n.rx->slots[2].buf, 964);
     CHECK(!memcmp(got, frame, sizeof frame));
     net_fini(&n);
 }
@@ -281,10 +242,10 @@ test_rx_no_mergeable(void)
     CHECK_EQ(dropped, 1);
     CHECK_EQ(vring_counter(&n, 0, 1), 1);
     CHECK_EQ(vring_counter(&n, 0, 0), 1);
-    CHECK_EQ(n.rx.used->idx, 1);
-    CHECK_EQ(n.rx.used->ring[0].len, 112);
-    CHECK_EQ(((struct vhu_net_hdr *) (n.view + BUF_OFF))->num_buffers, 1);
-    CHECK(!memcmp(n.view + BUF_OFF + 12, small, sizeof small));
+    CHECK_EQ(n.rx->used->idx, 1);
+    CHECK_EQ(n.rx->used->ring[0].len, 112);
+    CHECK_EQ(((struct vhu_net_hdr *) n.rx->slots[0].buf)->num_buffers, 1);
+    CHECK(!memcmp(n.rx->slots[0].buf + 12, small, sizeof small));
     net_fini(&n);
 }
 
@@ -318,18 +279,19 @@ test_rx_header_split(void)
     net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
     fill_pattern(frame, sizeof frame, 9);
     /* Header scattered over 2 + 10 bytes, then the frame. */
-    set_desc(&n.rx.desc[0], gpa(BUF_OFF), 2, VHU_DESC_F_WRITE
-             | VHU_DESC_F_NEXT, 1);
-    set_desc(&n.rx.desc[1], gpa(BUF_OFF + 0x100), 10, VHU_DESC_F_WRITE
-             | VHU_DESC_F_NEXT, 2);
-    set_desc(&n.rx.desc[2], gpa(BUF_OFF + 0x200), 200, VHU_DESC_F_WRITE, 0);
-    make_avail(&n.rx, 0);
+    vhf_desc_write(&n.rx->desc[0], buf_gpa(&n, 0), 2,
+                   VHU_DESC_F_WRITE | VHU_DESC_F_NEXT, 1);
+    vhf_desc_write(&n.rx->desc[1], buf_gpa(&n, 0x100), 10,
+                   VHU_DESC_F_WRITE | VHU_DESC_F_NEXT, 2);
+    vhf_desc_write(&n.rx->desc[2], buf_gpa(&n, 0x200), 200, VHU_DESC_F_WRITE,
+                   0);
+    vhf_vq_push_avail(n.rx, 0);
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);
-    memcpy(&hdr, n.view + BUF_OFF, 2);
-    memcpy((uint8_t *) &hdr + 2, n.view + BUF_OFF + 0x100, 10);
+    memcpy(&hdr, n.buf, 2);
+    memcpy((uint8_t *) &hdr + 2, n.buf + 0x100, 10);
     CHECK_EQ(hdr.num_buffers, 1);
-    CHECK(!memcmp(n.view + BUF_OFF + 0x200, frame, sizeof frame));
-    CHECK_EQ(n.rx.used->ring[0].len, 112);
+    CHECK(!memcmp(n.buf + 0x200, frame, sizeof frame));
+    CHECK_EQ(n.rx->used->ring[0].len, 112);
     net_fini(&n);
 }
 
@@ -358,7 +320,7 @@ test_notify_coalesced(void)
     post_rx(&n, 16, 2048);
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 8, NULL), 8);
     CHECK_EQ(read_eventfd(efd), 1);     /* One write for the burst. */
-    n.rx.avail->flags = VHU_AVAIL_F_NO_INTERRUPT;
+    n.rx->avail->flags = VHU_AVAIL_F_NO_INTERRUPT;
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4, NULL), 4);
     CHECK_EQ(read_eventfd(efd), 0);     /* Suppressed by the guest. */
     CHECK_EQ(vring_counter(&n, 0, 3), 1);
@@ -377,8 +339,8 @@ test_notify_event_idx(void)
     efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     n.dev->vrings[0].call_fd = efd;
     post_rx(&n, 8, 2048);
-    n.rx.avail->flags = VHU_AVAIL_F_NO_INTERRUPT;   /* Ignored now. */
-    n.rx.avail->ring[NUM] = 2;          /* used_event: after entry 2. */
+    n.rx->avail->flags = VHU_AVAIL_F_NO_INTERRUPT;  /* Ignored now. */
+    n.rx->avail->ring[NUM] = 2;         /* used_event: after entry 2. */
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);     /* idx 0->1 */
     CHECK_EQ(read_eventfd(efd), 0);
     CHECK_EQ(vhu_enqueue_burst(n.dev, 0, &pkt, 1, NULL), 1);     /* 1->2 */
@@ -398,14 +360,14 @@ test_broken_stops_one_queue(void)
     struct net n;
 
     net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
-    make_avail(&n.tx, NUM + 5);                 /* Head out of range. */
+    vhf_vq_push_avail(n.tx, NUM + 5);           /* Head out of range. */
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 0);
     CHECK_EQ(vhu_dev_vring_info(n.dev, 1, &info), 0);
     CHECK(info.broken);
     CHECK_EQ(info.errors, 1);
     /* Even a now-valid entry is not read until the frontend resets. */
-    n.tx.avail->ring[0] = 0;
-    set_desc(&n.tx.desc[0], gpa(BUF_OFF), 20, 0, 0);
+    n.tx->avail->ring[0] = 0;
+    vhf_desc_write(&n.tx->desc[0], buf_gpa(&n, 0), 20, 0, 0);
     CHECK_EQ(vhu_dequeue_burst(n.dev, 1, &pkt, 1), 0);
     /* The other vring keeps working. */
     post_rx(&n, 1, 2048);
