@@ -1319,14 +1319,13 @@ vhf_vq_write_chain(struct vhf_vq *vq, uint16_t head,
 static void
 vhf_vq_add_avail(struct vhf_vq *vq, uint16_t head)
 {
-    vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
-    vq->avail_idx++;
+    vhf_avail_write(vq->avail, vq->size, vq->avail_idx++, head);
 }
 
 static void
 vhf_vq_publish(struct vhf_vq *vq)
 {
-    __atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+    vhf_avail_publish(vq->avail, vq->avail_idx);
 }
 
 int
@@ -1715,6 +1714,19 @@ vhf_desc_write(struct vhu_desc *desc, uint64_t addr, uint32_t len,
     desc->len = len;
     desc->flags = flags;
     desc->next = next;
+}
+
+void
+vhf_avail_write(struct vhu_avail *avail, uint16_t size, uint16_t pos,
+                uint16_t head)
+{
+    avail->ring[pos & (size - 1)] = head;
+}
+
+void
+vhf_avail_publish(struct vhu_avail *avail, uint16_t idx)
+{
+    __atomic_store_n(&avail->idx, idx, __ATOMIC_RELEASE);
 }
 
 void

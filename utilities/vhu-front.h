@@ -366,8 +366,14 @@ unsigned int vhf_vq_used_pending(const struct vhf_vq *);
 /* Writes one descriptor verbatim, in a ring or in an indirect table. */
 void vhf_desc_write(struct vhu_desc *, uint64_t addr, uint32_t len,
                     uint16_t flags, uint16_t next);
-/* Appends 'head' (any value) to the avail ring and publishes avail->idx
- * with a release store.  Does not kick. */
+/* Writes avail entry 'pos' (wrapping at 'size', a power of 2) to name
+ * 'head', without publishing it: also for rings a test lays out itself. */
+void vhf_avail_write(struct vhu_avail *, uint16_t size, uint16_t pos,
+                     uint16_t head);
+/* Stores avail->idx with release semantics. */
+void vhf_avail_publish(struct vhu_avail *, uint16_t idx);
+/* Appends 'head' (any value) to vq's avail ring and publishes avail->idx.
+ * Does not kick. */
 void vhf_vq_push_avail(struct vhf_vq *, uint16_t head);
 /* Stores an arbitrary avail->idx (and the shadow). */
 void vhf_vq_set_avail_idx(struct vhf_vq *, uint16_t idx);
