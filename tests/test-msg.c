@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "vhu.h"
+#include "vhu-front.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
 #include "vhu-guard.h"
@@ -2010,7 +2011,10 @@ get_vring_base(struct conn *c, uint32_t idx)
 }
 
 /* The split ring of vring 'idx' laid out by ring_addr(idx, 0) in the memfd
- * mapped at 'map'. */
+ * mapped at 'map'.  The fake guest writes it with vhu-front's raw writers,
+ * but its memory stays a test_memfd() at fixed addresses: these tests send
+ * hand-made tables, count fds and memfd mappings exactly, and shrink the
+ * memfd under the backend. */
 struct test_ring {
     struct vhu_desc *desc;
     struct vhu_avail *avail;
@@ -2043,14 +2047,11 @@ post_buffers(uint8_t *map, uint32_t idx, uint16_t first, int n, uint32_t len,
     for (int i = 0; i < n; i++) {
         uint16_t slot = (uint16_t) (first + i) % RING_NUM;
 
-        r.desc[slot] = (struct vhu_desc) {
-            .addr = GPA_BASE + BUF_OFS + slot * 2048,
-            .len = len,
-            .flags = writable ? VHU_DESC_F_WRITE : 0,
-        };
-        r.avail->ring[slot] = slot;
+        vhf_desc_write(&r.desc[slot], GPA_BASE + BUF_OFS + slot * 2048, len,
+                       writable ? VHU_DESC_F_WRITE : 0, 0);
+        vhf_avail_write(r.avail, RING_NUM, first + i, slot);
     }
-    __atomic_store_n(&r.avail->idx, (uint16_t) (first + n), __ATOMIC_RELEASE);
+    vhf_avail_publish(r.avail, first + n);
 }
 
 /* A frontend that reconnects to a restarted backend may send base 0 while
@@ -2097,7 +2098,7 @@ test_vring_resync(void)
      * still hostile: the vring breaks, at its first burst. */
     CHECK_EQ(get_vring_base(&c, 1), 20003);
     r.used->idx = 100;
-    r.avail->idx = 100 + RING_NUM + 1;
+    vhf_avail_publish(r.avail, 100 + RING_NUM + 1);
     state_req(&c, true, VHU_REQ_SET_VRING_BASE, 1, 0);
     file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
     CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
