@@ -1560,19 +1560,25 @@ run_ping(struct peer *p)
 }
 
 /* Lets frames in flight come back for up to 'ms' milliseconds. */
+#define DRAIN_QUIET_MS 100
+
 static void
 drain(struct peer *p, int ms)
 {
     long long until = now_ns() + ms * 1000000LL;
+    long long quiet_since = now_ns();
 
+    /* Frames still in flight come back within a few milliseconds, or much
+     * later on a loaded machine: stop once nothing has arrived and nothing
+     * waits to be sent for DRAIN_QUIET_MS, or at 'ms'. */
     while (!stop && now_ns() < until) {
-        if (!peer_poll(p, false)) {
-            if (peer_tx_idle(p)) {
-                idle_sleep();
-                if (!peer_poll(p, false)) {
-                    break;
-                }
-            }
+        long long now = now_ns();
+
+        if (peer_poll(p, false) || !peer_tx_idle(p)) {
+            quiet_since = now;
+        } else if (now - quiet_since >= DRAIN_QUIET_MS * 1000000LL) {
+            break;
+        } else {
             idle_sleep();
         }
     }
@@ -1596,7 +1602,7 @@ run_throughput(struct peer *p)
     }
     elapsed = (now_ns() - start) / 1e9;
     p->measuring = false;
-    drain(p, 200);
+    drain(p, 2000);
     printf("throughput: tx %.2f Mpps rx %.2f Mpps (size %d, queues %d)\n",
            (p->tx_frames - tx_start) / elapsed / 1e6,
            p->rx_in_window / elapsed / 1e6, p->o->size, p->n_qp);
