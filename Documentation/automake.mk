@@ -9,6 +9,7 @@ DOC_SOURCE = \
 	Documentation/howto/vhost-user.rst \
 	Documentation/howto/dpdk-testpmd.rst \
 	Documentation/ref/vhostuser.rst \
+	Documentation/topics/fuzzing.rst \
 	Documentation/internals/design.rst \
 	Documentation/internals/messages.rst
 EXTRA_DIST += $(DOC_SOURCE)

@@ -11,6 +11,8 @@ lib_libvhostuser_la_SOURCES = \
 	lib/vhu-socket.c \
 	lib/vhu-private.h \
 	lib/vhu-log.c \
+	lib/vhu-guard.h \
+	lib/vhu-guard.c \
 	lib/vhu-mem.h \
 	lib/vhu-mem.c \
 	lib/vhu-split.h \

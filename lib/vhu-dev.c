@@ -9,6 +9,7 @@
 #include "vhu-private.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,30 @@ vhu_dev_event(struct vhu_dev *dev, enum vhu_event ev, int vring)
     }
 }
 
+/* A vring is starting: its base came from SET_VRING_BASE (or from where we
+ * left it).  Every chain we consumed got a used entry, so the base must
+ * equal used->idx.  A frontend that reconnects to a restarted backend may
+ * not know the base (DPDK's virtio-user sends 0), while the used ring still
+ * shows how far the old backend got: restart from used->idx, as librte_vhost
+ * does.  Frames in flight at the restart may then be sent twice or lost;
+ * that beats a broken ring.  A guest that claims more than 'num' entries
+ * past the used index is still caught, as broken, by the first burst.
+ * Caller holds the vring's lock. */
+static void
+vring_resync(struct vhu_dev *dev, int idx)
+{
+    struct vhu_split *ring = &dev->vrings[idx].ring;
+    uint16_t used_idx = __atomic_load_n(&ring->used->idx, __ATOMIC_ACQUIRE);
+
+    if (used_idx != ring->last_used_idx
+        || ring->last_avail_idx != ring->last_used_idx) {
+        vhu_log_rl(VHU_LOG_INFO, "%s: vring %d: base %u disagrees with the "
+                   "used ring's index %u; resuming from %u", dev->path, idx,
+                   ring->last_avail_idx, used_idx, used_idx);
+        ring->last_avail_idx = ring->last_used_idx = used_idx;
+    }
+}
+
 /* Recomputes whether vring 'idx' may be used, re-translating it through the
  * current memory table.  Caller holds the vring's lock. */
 static bool
@@ -115,6 +140,9 @@ vring_refresh_locked(struct vhu_dev *dev, int idx)
             vq->ring.indirect = dev->features
                                 & VHU_BIT(VHU_F_RING_INDIRECT_DESC);
             vhu_split_disable_kicks(&vq->ring);
+            if (!was) {
+                vring_resync(dev, idx);
+            }
             now = true;
         }
     }
@@ -147,6 +175,7 @@ vhu_dev_set_mem(struct vhu_dev *dev, struct vhu_mem *mem)
     struct vhu_mem *old = dev->mem;
     bool changed[VHU_MAX_VRINGS];
 
+    vhu_mem_set_fault(mem, &dev->fault);
     vhu_dev_lock_all(dev);
     dev->mem = mem;
     for (int i = 0; i < 2 * dev->max_queue_pairs; i++) {
@@ -268,6 +297,9 @@ vhu_dev_create(const struct vhu_dev_config *cfg, struct vhu_dev **devp)
     dev->backoff_max_ms = cfg->reconnect_max_ms ? cfg->reconnect_max_ms : 5000;
     dev->backoff_ms = dev->backoff_min_ms;
     dev->listen_fd = dev->conn_fd = -1;
+    atomic_init(&dev->fault.hit, false);
+    atomic_init(&dev->fault.conn_fd, -1);
+    atomic_init(&dev->fault.offset, 0);
     dev->hdr_len = sizeof(struct vhu_net_hdr);
     vhu_msg_reader_init(&dev->reader);
     for (int i = 0; i < VHU_MAX_VRINGS; i++) {
@@ -292,14 +324,25 @@ close_connection(struct vhu_dev *dev)
     if (dev->conn_fd < 0) {
         return;
     }
+    if (atomic_exchange(&dev->fault.hit, false)) {
+        dev->stats.mem_faults++;
+        vhu_log_rl(VHU_LOG_WARN, "%s: guest memory shrank under us (bus "
+                   "error at offset 0x%"PRIx64" of a mapped region); "
+                   "closing the connection", dev->path,
+                   (uint64_t) atomic_load(&dev->fault.offset));
+    }
+    /* No SIGBUS handler may shut the socket down once it is closed (its
+     * number could be reused): forget it, then wait, by taking every vring
+     * lock in vhu_dev_reset_state(), for any burst that could fault. */
+    atomic_store(&dev->fault.conn_fd, -1);
     vhu_msg_reader_reset(&dev->reader);
-    close(dev->conn_fd);
-    dev->conn_fd = -1;
     dev->stats.disconnects++;
     vhu_dev_reset_state(dev);
+    close(dev->conn_fd);
+    dev->conn_fd = -1;
     dev->next_connect_ms = vhu_now_ms() + dev->backoff_min_ms;
     dev->backoff_ms = dev->backoff_min_ms;
-    vhu_log(VHU_LOG_INFO, "%s: frontend disconnected", dev->path);
+    vhu_log_rl(VHU_LOG_INFO, "%s: frontend disconnected", dev->path);
     vhu_dev_event(dev, VHU_EV_DISCONNECTED, -1);
 }
 
@@ -330,10 +373,11 @@ static void
 connected(struct vhu_dev *dev, int fd)
 {
     dev->conn_fd = fd;
+    atomic_store(&dev->fault.conn_fd, fd);
     dev->backoff_ms = dev->backoff_min_ms;
     dev->stats.connects++;
     vhu_msg_reader_init(&dev->reader);
-    vhu_log(VHU_LOG_INFO, "%s: frontend connected", dev->path);
+    vhu_log_rl(VHU_LOG_INFO, "%s: frontend connected", dev->path);
     vhu_dev_event(dev, VHU_EV_CONNECTED, -1);
 }
 
@@ -403,6 +447,10 @@ read_messages(struct vhu_dev *dev)
 int
 vhu_dev_run(struct vhu_dev *dev)
 {
+    if (atomic_load(&dev->fault.hit)) {
+        close_connection(dev);
+        atomic_store(&dev->fault.hit, false);
+    }
     if (dev->conn_fd < 0) {
         if (dev->client) {
             int timeout = try_connect(dev);

@@ -5,8 +5,10 @@
  * The checks here are the memory half of the safety model
  * (Documentation/internals/design.rst): no region of size 0, no wrapping
  * arithmetic, no overlap, fds mapped only as far as the fd really extends
- * (so a short file cannot SIGBUS us on first touch), and translations that
- * cannot overflow ('addr - start < size').
+ * (so a short file cannot SIGBUS us on first touch; a file that shrinks
+ * later is survived by vhu-guard.c), lengths rounded to the mapping's page
+ * size (huge pages on hugetlbfs, so munmap() cannot fail and leak), and
+ * translations that cannot overflow ('addr - start < size').
  */
 #include "vhu-mem.h"
 
@@ -15,6 +17,15 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "vhu-guard.h"
+
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+#define ROUND_UP(X, Y) (((X) + (Y) - 1) / (Y) * (Y))
 
 static bool
 add_overflows(uint64_t a, uint64_t b)
@@ -54,14 +65,31 @@ vhu_mem_check(const struct vhu_mem_region_desc *r, uint32_t n,
     return 0;
 }
 
+/* The page size of 'fd''s mapping: the huge page size on hugetlbfs, where
+ * mmap() and munmap() lengths must be multiples of it. */
+static size_t
+fd_page_size(int fd, const struct stat *st)
+{
+    struct statfs fs;
+
+    if (!fstatfs(fd, &fs) && fs.f_type == HUGETLBFS_MAGIC
+        && st->st_blksize > 0) {
+        return st->st_blksize;
+    }
+    return sysconf(_SC_PAGESIZE);
+}
+
 static int
 map_region(const struct vhu_mem_region_desc *d, int fd,
            struct vhu_region *region)
 {
-    uint64_t len = d->mmap_offset + d->size;
+    uint64_t need = d->mmap_offset + d->size;
     struct vhu_mapping *m;
+    size_t page_size;
     struct stat st;
+    uint64_t len;
     void *addr;
+    int error;
 
     if (fd < 0) {
         return EBADF;
@@ -70,8 +98,14 @@ map_region(const struct vhu_mem_region_desc *d, int fd,
         return errno;
     }
     /* Touching a shared mapping past the end of its file raises SIGBUS, so
-     * a regular file (memfd, hugetlbfs) must cover the whole region. */
-    if (S_ISREG(st.st_mode) && (uint64_t) st.st_size < len) {
+     * a regular file (memfd, hugetlbfs) must cover the whole region.  (It
+     * can still shrink later: vhu-guard.c survives that.) */
+    if (S_ISREG(st.st_mode) && (uint64_t) st.st_size < need) {
+        return EINVAL;
+    }
+    page_size = fd_page_size(fd, &st);
+    len = ROUND_UP(need, page_size);
+    if (len < need || len > SIZE_MAX) {
         return EINVAL;
     }
     addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -79,9 +113,11 @@ map_region(const struct vhu_mem_region_desc *d, int fd,
         return errno;
     }
     m = malloc(sizeof *m);
-    if (!m) {
+    error = m ? vhu_guard_add(addr, len, page_size, NULL) : ENOMEM;
+    if (error) {
+        free(m);
         munmap(addr, len);
-        return ENOMEM;
+        return error;
     }
     m->addr = addr;
     m->len = len;
@@ -99,6 +135,7 @@ static void
 mapping_unref(struct vhu_mapping *m)
 {
     if (m && !--m->refs) {
+        vhu_guard_remove(m->addr);
         munmap(m->addr, m->len);
         free(m);
     }
@@ -400,4 +437,12 @@ vhu_mem_read(const struct vhu_mem *mem, uint64_t gpa, void *dst_, size_t len,
         len -= chunk;
     }
     return 0;
+}
+
+void
+vhu_mem_set_fault(const struct vhu_mem *mem, struct vhu_fault *fault)
+{
+    for (uint32_t i = 0; mem && i < mem->n; i++) {
+        vhu_guard_set_fault(mem->regions[i].mapping->addr, fault);
+    }
 }

@@ -66,6 +66,9 @@ int vhu_mem_remove(const struct vhu_mem *old,
                    const struct vhu_mem_region_desc *, struct vhu_mem **);
 /* Frees a table; unmaps each mapping that no other table holds. */
 void vhu_mem_free(struct vhu_mem *);
+/* Reports SIGBUS faults in any of the table's mappings to 'fault'. */
+struct vhu_fault;
+void vhu_mem_set_fault(const struct vhu_mem *, struct vhu_fault *);
 
 /* The one translate function per address kind.  Returns a pointer valid for
  * the returned '*len', clipped to the end of the region, or NULL (with *len

@@ -262,10 +262,12 @@ vhu_msg_dispatch(struct vhu_dev *dev, struct vhu_msg *msg)
             error = ri->handler(dev, msg, vring, &reply);
         }
     }
-    vhu_log(VHU_LOG_DBG, "%s: %s (request %u, %u bytes, %d fds%s): %s",
-            dev->path, vhu_request_name(req), req, msg->hdr.size,
-            msg->n_fds, msg->hdr.flags & VHU_FLAG_NEED_REPLY ? ", need reply"
-            : "", error ? strerror(error) : "ok");
+    /* Generous, for debugging a negotiation, but still bounded. */
+    vhu_log_rl_n(200, 100, VHU_LOG_DBG,
+                 "%s: %s (request %u, %u bytes, %d fds%s): %s",
+                 dev->path, vhu_request_name(req), req, msg->hdr.size,
+                 msg->n_fds, msg->hdr.flags & VHU_FLAG_NEED_REPLY
+                 ? ", need reply" : "", error ? strerror(error) : "ok");
     vhu_close_fds(msg->fds, msg->n_fds);
     if (error) {
         dev->stats.msgs_rejected++;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "vhu.h"
+#include "vhu-guard.h"
 #include "vhu-mem.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
@@ -69,18 +70,37 @@ struct vhu_dev {
     uint32_t hdr_len;                   /* virtio-net header bytes. */
     struct vhu_mem *mem;                /* NULL until SET_MEM_TABLE. */
 
+    struct vhu_fault fault;             /* SIGBUS in guest memory. */
     struct vhu_dev_stats stats;
     struct vhu_vring vrings[VHU_MAX_VRINGS];
 };
 
 /* vhu-log.c. */
+bool vhu_log_enabled(int level);
 void vhu_log(int level, const char *fmt, ...) VHU_PRINTF(2, 3);
-/* Rate-limited: for anything a frontend or guest can trigger. */
-void vhu_log_rl(int level, const char *fmt, ...) VHU_PRINTF(2, 3);
-#define VHU_LOG_ERR 3
-#define VHU_LOG_WARN 4
-#define VHU_LOG_INFO 6
-#define VHU_LOG_DBG 7
+
+/* A rate limit of its own for one call site: 'burst' lines, then one every
+ * 'interval_ms'. */
+struct vhu_rl {
+    int burst;
+    int interval_ms;
+    atomic_llong last_ms;       /* 0: never used. */
+    atomic_int tokens;
+    atomic_ullong dropped;
+};
+void vhu_log_rl_(struct vhu_rl *, int level, const char *fmt, ...)
+    VHU_PRINTF(3, 4);
+
+/* Rate-limited lines, for anything a frontend or guest can trigger: each
+ * call site has its own budget of 10 lines, then one a second. */
+#define vhu_log_rl(LEVEL, ...) \
+    vhu_log_rl_n(10, 1000, LEVEL, __VA_ARGS__)
+#define vhu_log_rl_n(BURST, INTERVAL_MS, LEVEL, ...)                    \
+    do {                                                                \
+        static struct vhu_rl rl_ = { .burst = (BURST),                  \
+                                     .interval_ms = (INTERVAL_MS) };    \
+        vhu_log_rl_(&rl_, LEVEL, __VA_ARGS__);                          \
+    } while (0)
 
 /* vhu-dev.c. */
 long long vhu_now_ms(void);

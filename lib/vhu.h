@@ -143,6 +143,8 @@ struct vhu_dev_stats {
     uint64_t msgs;              /* Messages handled. */
     uint64_t msgs_rejected;     /* Rejected messages. */
     uint64_t connects, disconnects;
+    uint64_t mem_faults;        /* Connections closed because guest memory
+                                 * shrank under us (SIGBUS survived). */
 };
 void vhu_dev_get_stats(const struct vhu_dev *, struct vhu_dev_stats *);
 
@@ -166,10 +168,21 @@ int vhu_dequeue_burst(struct vhu_dev *, int vring, struct vhu_pkt *, int n);
 int vhu_enqueue_burst(struct vhu_dev *, int vring, const struct vhu_pkt *,
                       int n, int *n_dropped);
 
-/* Logging.  By default messages go to stderr; a user such as OVS installs
- * its own sink.  Levels follow syslog: 3 error, 4 warning, 6 info, 7 debug. */
+/* Logging.  By default lines up to 'info' go to stderr; a user such as OVS
+ * installs its own sink, and may install a filter that says which levels
+ * it wants (a line it does not want is not even formatted).  Levels follow
+ * syslog: 3 error, 4 warning, 6 info, 7 debug.  Lines that a frontend or
+ * guest can provoke are rate limited per kind inside the library. */
+#define VHU_LOG_ERR 3
+#define VHU_LOG_WARN 4
+#define VHU_LOG_INFO 6
+#define VHU_LOG_DBG 7
 typedef void vhu_log_fn(int level, const char *msg);
+typedef bool vhu_log_enabled_fn(int level);
 void vhu_set_log_fn(vhu_log_fn *);
+void vhu_set_log_enabled_fn(vhu_log_enabled_fn *);
+/* Without a filter: the highest level logged (default 6, info). */
+void vhu_set_log_level(int level);
 
 /* Formats a feature mask as names ("VERSION_1 MRG_RXBUF ..."), into 'buf'.
  * Returns 'buf'. */

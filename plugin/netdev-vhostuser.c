@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dirs.h"
 #include "dp-packet.h"
@@ -46,6 +47,7 @@
 #include "smap.h"
 #include "timeval.h"
 #include "unixctl.h"
+#include "userspace-tso.h"
 #include "util.h"
 
 #include "vhu.h"
@@ -72,11 +74,27 @@ struct netdev_vhostuser {
      * callers; the datapath never takes it. */
     struct ovs_mutex mutex;
     bool client;
+    bool configured;                /* set_config() has succeeded: the port
+                                     * may be in the datapath. */
     char *path;                     /* Socket path, or NULL (client with no
                                      * vhost-server-path yet). */
-    struct vhu_dev *vhu;            /* NULL until 'path' is known. */
+    struct vhu_dev *vhu;            /* NULL until the socket is open. */
     long long int wake_at;          /* When run() wants to run again
                                      * (msec), or LLONG_MAX. */
+
+    /* A client's new socket, created by set_config() and swapped in by
+     * reconfigure(), where no PMD thread can be using 'vhu'. */
+    char *pending_path;
+    struct vhu_dev *pending_vhu;
+
+    /* Problems that leave the port in the datapath, shown in the status
+     * column and logged when they change.  run() re-checks 'dir_missing'
+     * (a server waiting to listen, or a client's directory) every
+     * second. */
+    char *config_warning;           /* Options ignored or kept, or NULL. */
+    char *socket_warning;           /* Socket not usable yet, or NULL. */
+    bool dir_missing;               /* The socket's directory is missing. */
+    long long int recheck_at;       /* Next check of 'dir_missing'. */
     struct eth_addr mac;
     int user_mtu;                   /* From mtu_request, or 0. */
     enum netdev_flags flags;
@@ -88,6 +106,10 @@ struct netdev_vhostuser {
     atomic_int tx_retries_max;
     atomic_int mtu;                 /* Effective MTU. */
     int n_queues;                   /* Guest queue pairs in use (>= 1). */
+    /* OVS txq T sends to guest queue pair txq_map[T % VHOSTUSER_MAX_QUEUES],
+     * always one whose guest RX vring is ready if any is.  Written by the
+     * main thread when vrings change. */
+    atomic_int txq_map[VHOSTUSER_MAX_QUEUES];
     struct vhostuser_queue queues[VHOSTUSER_MAX_QUEUES];
 
     /* Custom statistics. */
@@ -113,6 +135,9 @@ static struct ovs_list vhostuser_devs = OVS_LIST_INITIALIZER(&vhostuser_devs);
 /* Directory for "vhostuser" sockets, from other_config:vhost-sock-dir. */
 static char *vhost_sock_dir;
 
+/* other_config:userspace-tso-enable, which these ports cannot honour. */
+static bool vhost_tso_requested;
+
 static int netdev_vhostuser_construct(struct netdev *);
 
 static bool
@@ -134,20 +159,59 @@ class_is_client(const struct netdev_class *class)
     return strstr(class->type, "client") != NULL;
 }
 
-/* Logging from the library goes to this module's VLOG. */
+/* Logging from the library goes to this module's VLOG.  The library rate
+ * limits what a frontend can provoke, per kind of line, and asks
+ * netdev_vhostuser_log_enabled() first, so lines that this module's log
+ * levels would discard are never formatted. */
+static enum vlog_level
+vhu_level_to_vlog(int level)
+{
+    return (level <= VHU_LOG_ERR ? VLL_ERR : level == VHU_LOG_WARN ? VLL_WARN
+            : level <= VHU_LOG_INFO ? VLL_INFO : VLL_DBG);
+}
+
+static bool
+netdev_vhostuser_log_enabled(int level)
+{
+    return vlog_is_enabled(&this_module, vhu_level_to_vlog(level));
+}
+
 static void
 netdev_vhostuser_log(int level, const char *msg)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(20, 60);
-    enum vlog_level vl = (level <= 3 ? VLL_ERR : level == 4 ? VLL_WARN
-                          : level <= 6 ? VLL_INFO : VLL_DBG);
+    vlog(&this_module, vhu_level_to_vlog(level), "%s", msg);
+}
 
-    if (vl == VLL_WARN || vl == VLL_ERR) {
-        /* The library rate-limits too; this keeps OVS's log in check when
-         * several ports misbehave at once. */
-        vlog_rate_limit(&this_module, vl, &rl, "%s", msg);
-    } else {
-        vlog(&this_module, vl, "%s", msg);
+/* The status:offload_warning of every port, or NULL.  Open vSwitch keeps
+ * TSO on until it restarts, once it has been enabled. */
+static const char *
+tso_warning(void)
+{
+    return (vhost_tso_requested || userspace_tso_enabled()
+            ? "userspace-tso-enable is true, but vhostuser ports offer no "
+              "TSO or checksum offloads yet"
+            : NULL);
+}
+
+/* Warns, once per change to true, that userspace TSO does not apply to
+ * these ports, and has their status refreshed. */
+static void
+check_tso(bool requested)
+{
+    struct netdev_vhostuser *dev;
+
+    if (requested == vhost_tso_requested) {
+        return;
+    }
+    vhost_tso_requested = requested;
+    if (requested) {
+        VLOG_WARN("other_config:userspace-tso-enable is true, but vhostuser "
+                  "ports offer no TSO or checksum offloads yet: Open vSwitch "
+                  "drops the packets that still need them when it sends them "
+                  "to these ports");
+    }
+    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+        netdev_change_seq_changed(&dev->up);
     }
 }
 
@@ -168,6 +232,7 @@ __wrap_dpdk_init(const struct smap *ovs_other_config)
         vhost_sock_dir = nullable_xstrdup(dir);
         VLOG_INFO("vhost-sock-dir is %s", dir ? dir : "(the OVS rundir)");
     }
+    check_tso(smap_get_bool(ovs_other_config, "userspace-tso-enable", false));
     __real_dpdk_init(ovs_other_config);
 }
 
@@ -207,19 +272,49 @@ port_name_is_valid(const char *name)
 /* sun_path holds 108 bytes including the terminating null. */
 #define VHOSTUSER_MAX_PATH 107
 
-static int
-validate_socket_path(const char *name, const char *path, char **errp)
+/* Returns NULL if 'path' can be a socket's path, else what is wrong with
+ * it (the caller frees it), with '*errorp' set. */
+static char *
+check_socket_path(const char *path, int *errorp)
 {
     if (path[0] != '/') {
-        *errp = xasprintf("%s: socket path \"%s\" is not absolute", name,
-                          path);
-        return EINVAL;
+        *errorp = EINVAL;
+        return xasprintf("socket path \"%s\" is not absolute", path);
     } else if (strlen(path) > VHOSTUSER_MAX_PATH) {
-        *errp = xasprintf("%s: socket path \"%s\" is longer than %d bytes",
-                          name, path, VHOSTUSER_MAX_PATH);
-        return ENAMETOOLONG;
+        *errorp = ENAMETOOLONG;
+        return xasprintf("socket path \"%s\" is longer than %d bytes", path,
+                         VHOSTUSER_MAX_PATH);
     }
-    return 0;
+    return NULL;
+}
+
+/* True if the directory that holds socket 'path' exists. */
+static bool
+socket_dir_exists(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    struct stat st;
+    bool exists;
+
+    if (slash) {
+        slash[slash == dir] = '\0';   /* "/x" is in "/". */
+    }
+    exists = !stat(dir, &st) && S_ISDIR(st.st_mode);
+    free(dir);
+    return exists;
+}
+
+/* True if 'a' and 'b' name the same socket: the same string, or the same
+ * existing file (through a symlink, say). */
+static bool
+same_socket(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    return (!strcmp(a, b)
+            || (!stat(a, &sa) && !stat(b, &sb)
+                && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino));
 }
 
 static struct netdev *
@@ -249,13 +344,48 @@ effective_mtu(const struct netdev_vhostuser *dev)
             : ETH_PAYLOAD_MAX);
 }
 
-/* Publishes link state and MTU changes to OVS; requests a reconfiguration
- * when the guest's ready queue pairs differ from what the datapath uses.
- * Main thread. */
+/* The receive queues the datapath should poll: up to the highest queue
+ * pair whose two vrings are ready, at least 1.  Pairs below it that are not
+ * ready (a guest may leave a hole) get rxqs that report disabled. */
+static int
+vhostuser_n_rxq(const struct netdev_vhostuser *dev)
+{
+    for (int qp = VHOSTUSER_MAX_QUEUES - 1; dev->vhu && qp > 0; qp--) {
+        if (vhu_dev_vring_ready(dev->vhu, vhu_rx_vring(qp))
+            && vhu_dev_vring_ready(dev->vhu, vhu_tx_vring(qp))) {
+            return qp + 1;
+        }
+    }
+    return 1;
+}
+
+/* Maps every OVS txq onto a queue pair whose guest RX vring is ready, as
+ * OVS-DPDK does: txq T goes to the (T mod N)th of the N ready ones (queue
+ * pair 0 if none is).  Main thread; send() reads the map without a lock,
+ * and a PMD thread that read the old entry at worst sends one burst to a
+ * vring that was just disabled, which drops it. */
+static void
+vhostuser_remap_txqs(struct netdev_vhostuser *dev)
+{
+    int ready[VHOSTUSER_MAX_QUEUES];
+    int n = 0;
+
+    for (int qp = 0; dev->vhu && qp < VHOSTUSER_MAX_QUEUES; qp++) {
+        if (vhu_dev_vring_ready(dev->vhu, vhu_rx_vring(qp))) {
+            ready[n++] = qp;
+        }
+    }
+    for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
+        atomic_store_relaxed(&dev->txq_map[i], n ? ready[i % n] : 0);
+    }
+}
+
+/* Publishes link state and MTU changes to OVS, remaps the txqs, and
+ * requests a reconfiguration when the guest's queue pairs differ from what
+ * the datapath polls.  Main thread. */
 static void
 vhostuser_update(struct netdev_vhostuser *dev)
 {
-    int ready = dev->vhu ? vhu_dev_n_ready_pairs(dev->vhu) : 0;
     bool carrier = dev->vhu && vhu_dev_vring_ready(dev->vhu, 0)
                    && vhu_dev_vring_ready(dev->vhu, 1);
     int mtu = effective_mtu(dev);
@@ -267,29 +397,37 @@ vhostuser_update(struct netdev_vhostuser *dev)
         atomic_store_relaxed(&dev->mtu, mtu);
         netdev_change_seq_changed(&dev->up);
     }
-    if (MAX(ready, 1) != dev->n_queues) {
+    vhostuser_remap_txqs(dev);
+    if (vhostuser_n_rxq(dev) != dev->n_queues) {
         netdev_request_reconfigure(&dev->up);
     }
 }
 
 static void
-vhostuser_event(void *aux, struct vhu_dev *vhu OVS_UNUSED,
+vhostuser_event(void *aux, struct vhu_dev *vhu,
                 enum vhu_event ev, int vring OVS_UNUSED)
 {
     struct netdev_vhostuser *dev = aux;
 
+    if (vhu != dev->vhu) {
+        return;                 /* A pending device: not run yet. */
+    }
     if (ev == VHU_EV_CONNECTED || ev == VHU_EV_DISCONNECTED) {
-        VLOG_INFO("%s: vhost-user frontend %s", netdev_get_name(&dev->up),
-                  ev == VHU_EV_CONNECTED ? "connected" : "disconnected");
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 60);
+
+        VLOG_INFO_RL(&rl, "%s: vhost-user frontend %s",
+                     netdev_get_name(&dev->up),
+                     ev == VHU_EV_CONNECTED ? "connected" : "disconnected");
         netdev_change_seq_changed(&dev->up);
     }
     vhostuser_update(dev);
 }
 
-/* Replaces the library device with one on 'path' (NULL: none). */
+/* Creates a library device on 'path' in the port's role.  A server listens
+ * at once. */
 static int
-vhostuser_open_socket(struct netdev_vhostuser *dev, const char *path)
-    OVS_REQUIRES(dev->mutex)
+create_vhu(struct netdev_vhostuser *dev, const char *path,
+           struct vhu_dev **vhup)
 {
     struct vhu_dev_config cfg = {
         .path = path,
@@ -298,29 +436,133 @@ vhostuser_open_socket(struct netdev_vhostuser *dev, const char *path)
         .event_cb = vhostuser_event,
         .aux = dev,
     };
-    struct vhu_dev *vhu = NULL;
-    int error = 0;
+    int error = vhu_dev_create(&cfg, vhup);
 
-    if (path) {
-        error = vhu_dev_create(&cfg, &vhu);
-        if (error) {
-            return error;
-        }
-    }
-    if (dev->vhu) {
-        if (!dev->client) {
-            fatal_signal_remove_file_to_unlink(dev->path);
-        }
-        vhu_dev_destroy(dev->vhu);
-    }
-    free(dev->path);
-    dev->vhu = vhu;
-    dev->wake_at = 0;               /* Run it at once: connect, accept. */
-    dev->path = nullable_xstrdup(path);
-    if (vhu && !dev->client) {
+    if (!error && !dev->client) {
         fatal_signal_add_file_to_unlink(path);
     }
-    return 0;
+    return error;
+}
+
+/* Destroys 'vhu' (may be NULL), which listened or connected on 'path'. */
+static void
+destroy_vhu(struct netdev_vhostuser *dev, struct vhu_dev *vhu,
+            const char *path)
+{
+    if (vhu) {
+        if (!dev->client) {
+            fatal_signal_remove_file_to_unlink(path);
+        }
+        vhu_dev_destroy(vhu);
+    }
+}
+
+/* Replaces the port's device and path by 'vhu' and 'path' (both owned by
+ * the port from now on).  Only where no PMD thread can be using the old
+ * device: before the port is in the datapath, in reconfigure() and in
+ * destruct(). */
+static void
+install_vhu(struct netdev_vhostuser *dev, char *path, struct vhu_dev *vhu)
+    OVS_REQUIRES(dev->mutex)
+{
+    destroy_vhu(dev, dev->vhu, dev->path);
+    free(dev->path);
+    dev->vhu = vhu;
+    dev->path = path;
+    dev->wake_at = 0;               /* Run it at once: connect, accept. */
+}
+
+static void
+drop_pending(struct netdev_vhostuser *dev) OVS_REQUIRES(dev->mutex)
+{
+    destroy_vhu(dev, dev->pending_vhu, dev->pending_path);
+    free(dev->pending_path);
+    dev->pending_vhu = NULL;
+    dev->pending_path = NULL;
+}
+
+/* Makes 'vhu' on 'path' the port's device: at once if no PMD thread can be
+ * using the port yet, else at the next reconfigure(). */
+static void
+use_vhu(struct netdev_vhostuser *dev, const char *path, struct vhu_dev *vhu)
+    OVS_REQUIRES(dev->mutex)
+{
+    drop_pending(dev);
+    if (!dev->configured) {
+        install_vhu(dev, xstrdup(path), vhu);
+    } else {
+        dev->pending_vhu = vhu;
+        dev->pending_path = xstrdup(path);
+        netdev_request_reconfigure(&dev->up);
+    }
+}
+
+/* The socket path the port is configured with: the pending one, if any. */
+static const char *
+configured_path(const struct netdev_vhostuser *dev)
+{
+    return dev->pending_path ? dev->pending_path : dev->path;
+}
+
+/* Sets status:socket_warning to 'msg' (owned by the port from now on, or
+ * NULL), logging a change.  While it is set, run() checks every second
+ * whether the socket's directory has appeared. */
+static void
+set_socket_warning(struct netdev_vhostuser *dev, char *msg)
+    OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+
+    if (nullable_string_is_equal(msg, dev->socket_warning)) {
+        free(msg);
+        return;
+    }
+    if (msg) {
+        VLOG_WARN("%s: %s", name, msg);
+    } else {
+        VLOG_INFO("%s: socket %s: directory found", name,
+                  configured_path(dev));
+    }
+    free(dev->socket_warning);
+    dev->socket_warning = msg;
+    dev->recheck_at = time_msec() + 1000;
+    netdev_change_seq_changed(&dev->up);
+}
+
+/* Sets status:config_warning to 'msg' ("" for none), logging a change. */
+static void
+set_config_warning(struct netdev_vhostuser *dev, const char *msg)
+    OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+
+    if (!msg[0]) {
+        msg = NULL;
+    }
+    if (nullable_string_is_equal(msg, dev->config_warning)) {
+        return;
+    }
+    if (msg) {
+        VLOG_WARN("%s: %s", name, msg);
+    } else {
+        VLOG_INFO("%s: options accepted, configuration warning cleared",
+                  name);
+    }
+    free(dev->config_warning);
+    dev->config_warning = nullable_xstrdup(msg);
+    netdev_change_seq_changed(&dev->up);
+}
+
+/* A client's socket directory: warn while it is missing. */
+static void
+check_client_dir(struct netdev_vhostuser *dev) OVS_REQUIRES(dev->mutex)
+{
+    const char *path = configured_path(dev);
+
+    set_socket_warning(dev, socket_dir_exists(path) ? NULL
+                       : xasprintf("the directory of %s does not exist: "
+                                   "connecting once it does and a "
+                                   "frontend listens there", path));
 }
 
 static int
@@ -340,6 +582,7 @@ netdev_vhostuser_construct(struct netdev *netdev)
     atomic_init(&dev->mtu, ETH_PAYLOAD_MAX);
     for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
         atomic_flag_clear(&dev->queues[i].tx_lock);
+        atomic_init(&dev->txq_map[i], 0);
     }
     netdev->n_rxq = netdev->n_txq = 1;
     ovs_list_push_back(&vhostuser_devs, &dev->list_node);
@@ -348,17 +591,66 @@ netdev_vhostuser_construct(struct netdev *netdev)
     return 0;
 }
 
-/* Server role: listens at <vhost-sock-dir>/<port name> unless already
- * listening. */
+/* Returns another port whose socket is 'path', or NULL: a client port that
+ * connects there if 'client', else a server port that listens there.  All
+ * ports' paths change only in the main thread, which is ours. */
+static struct netdev_vhostuser *
+find_socket_user(const struct netdev_vhostuser *self, const char *path,
+                 bool client)
+{
+    struct netdev_vhostuser *dev;
+
+    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+        const char *p = configured_path(dev);
+
+        if (dev != self && dev->client == client && p
+            && same_socket(p, path)) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/* The server role: listens at 'path' now, or from run() once its directory
+ * exists. */
+static int
+listen_or_wait(struct netdev_vhostuser *dev, const char *path, char **errp)
+    OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+    struct vhu_dev *vhu;
+    int error;
+
+    if (!socket_dir_exists(path)) {
+        dev->path = xstrdup(path);
+        set_socket_warning(dev, xasprintf("cannot listen on %s yet: its "
+                                          "directory does not exist; "
+                                          "listening once it does", path));
+        return 0;
+    }
+    error = create_vhu(dev, path, &vhu);
+    if (error) {
+        *errp = xasprintf("%s: cannot listen on %s (%s)", name, path,
+                          ovs_strerror(error));
+        return error;
+    }
+    install_vhu(dev, xstrdup(path), vhu);
+    VLOG_INFO("%s: vhost-user server socket %s", name, path);
+    return 0;
+}
+
+/* Server role, when the port is created: listens at
+ * <vhost-sock-dir>/<port name>.  The path never changes afterwards. */
 static int
 open_server_socket(struct netdev_vhostuser *dev, char **errp)
     OVS_REQUIRES(dev->mutex)
 {
     const char *name = netdev_get_name(&dev->up);
-    char *dir, *path;
-    int error;
+    struct netdev_vhostuser *client;
+    char *dir, *path, *problem;
+    int error = 0;
 
-    if (dev->vhu) {
+    if (dev->path) {
         return 0;
     }
     if (!port_name_is_valid(name)) {
@@ -373,18 +665,51 @@ open_server_socket(struct netdev_vhostuser *dev, char **errp)
     }
     path = xasprintf("%s/%s", dir, name);
     free(dir);
-    error = validate_socket_path(name, path, errp);
-    if (!error) {
-        error = vhostuser_open_socket(dev, path);
-        if (error) {
-            *errp = xasprintf("%s: cannot listen on %s (%s)", name, path,
-                              ovs_strerror(error));
-        } else {
-            VLOG_INFO("%s: vhost-user server socket %s", name, path);
-        }
+    problem = check_socket_path(path, &error);
+    client = problem ? NULL : find_socket_user(dev, path, true);
+    if (problem) {
+        *errp = xasprintf("%s: %s", name, problem);
+        free(problem);
+    } else if (client) {
+        *errp = xasprintf("%s: socket path %s is where client port %s "
+                          "connects: a port cannot be its own frontend",
+                          name, path, netdev_get_name(&client->up));
+        error = EADDRINUSE;
+    } else {
+        error = listen_or_wait(dev, path, errp);
     }
     free(path);
     return error;
+}
+
+/* Retries a server port's socket once a second while its directory was
+ * missing, and a client's check of its directory. */
+static void
+recheck_socket(struct netdev_vhostuser *dev) OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+    struct vhu_dev *vhu;
+    int error;
+
+    if (!dev->socket_warning || time_msec() < dev->recheck_at) {
+        return;
+    }
+    dev->recheck_at = time_msec() + 1000;
+    if (dev->client) {
+        check_client_dir(dev);
+    } else if (socket_dir_exists(dev->path)) {
+        error = create_vhu(dev, dev->path, &vhu);
+        if (error) {
+            set_socket_warning(dev, xasprintf("cannot listen on %s (%s): "
+                                              "retrying", dev->path,
+                                              ovs_strerror(error)));
+            return;
+        }
+        /* The pending device takes the same path. */
+        use_vhu(dev, dev->path, vhu);
+        set_socket_warning(dev, NULL);
+        VLOG_INFO("%s: vhost-user server socket %s", name, dev->path);
+    }
 }
 
 static void
@@ -393,7 +718,10 @@ netdev_vhostuser_destruct(struct netdev *netdev)
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    vhostuser_open_socket(dev, NULL);   /* Closes and unlinks. */
+    drop_pending(dev);
+    install_vhu(dev, NULL, NULL);   /* Closes and unlinks. */
+    free(dev->config_warning);
+    free(dev->socket_warning);
     ovs_mutex_unlock(&dev->mutex);
     ovs_list_remove(&dev->list_node);
     ovs_mutex_destroy(&dev->mutex);
@@ -406,8 +734,8 @@ netdev_vhostuser_get_config(const struct netdev *netdev, struct smap *args)
     int retries;
 
     ovs_mutex_lock(&dev->mutex);
-    if (dev->client && dev->path) {
-        smap_add(args, "vhost-server-path", dev->path);
+    if (dev->client && configured_path(dev)) {
+        smap_add(args, "vhost-server-path", configured_path(dev));
     }
     atomic_read_relaxed(&dev->tx_retries_max, &retries);
     if (retries != VHOSTUSER_TX_RETRIES_DEFAULT) {
@@ -417,61 +745,126 @@ netdev_vhostuser_get_config(const struct netdev *netdev, struct smap *args)
     return 0;
 }
 
+/* Returns options:tx-retries-max, or the default, as OVS-DPDK does, with a
+ * warning in 'warnings' for an invalid value. */
 static int
-parse_tx_retries(const struct netdev_vhostuser *dev, const struct smap *args,
-                 int *retriesp, char **errp)
+parse_tx_retries(const struct smap *args, struct ds *warnings)
 {
     const char *s = smap_get(args, "tx-retries-max");
     int retries;
 
-    *retriesp = VHOSTUSER_TX_RETRIES_DEFAULT;
     if (!s) {
-        return 0;
+        return VHOSTUSER_TX_RETRIES_DEFAULT;
     }
     if (!str_to_int(s, 10, &retries) || retries < 0
         || retries > VHOSTUSER_TX_RETRIES_MAX) {
-        *errp = xasprintf("%s: options:tx-retries-max \"%s\" is not an "
-                          "integer in 0..%d", netdev_get_name(&dev->up), s,
-                          VHOSTUSER_TX_RETRIES_MAX);
-        return EINVAL;
+        ds_put_format(warnings, "%soptions:tx-retries-max \"%s\" is not an "
+                      "integer in 0..%d: using %d", warnings->length ? "; " : "",
+                      s, VHOSTUSER_TX_RETRIES_MAX,
+                      VHOSTUSER_TX_RETRIES_DEFAULT);
+        return VHOSTUSER_TX_RETRIES_DEFAULT;
     }
-    *retriesp = retries;
-    return 0;
+    return retries;
+}
+
+/* What is wrong with 'path' as a new vhost-server-path for 'dev' (the
+ * caller frees it), with '*errorp' set, or NULL. */
+static char *
+check_client_path(const struct netdev_vhostuser *dev, const char *path,
+                  int *errorp)
+{
+    struct netdev_vhostuser *other;
+    char *problem;
+
+    if (!path || !path[0]) {
+        *errorp = EINVAL;
+        return xstrdup("options:vhost-server-path is required for a "
+                       "vhostuserclient port");
+    }
+    problem = check_socket_path(path, errorp);
+    if (problem) {
+        return problem;
+    }
+    *errorp = EADDRINUSE;
+    other = find_socket_user(dev, path, false);
+    if (other) {
+        return xasprintf("options:vhost-server-path %s is the socket of "
+                         "vhostuser port %s, which Open vSwitch serves: a "
+                         "port cannot be its own frontend", path,
+                         netdev_get_name(&other->up));
+    }
+    other = find_socket_user(dev, path, true);
+    if (other) {
+        return xasprintf("options:vhost-server-path %s is already used by "
+                         "port %s", path, netdev_get_name(&other->up));
+    }
+    *errorp = 0;
+    return NULL;
+}
+
+/* Client role: connects to 'path' from now on (through a pending device on
+ * a live port).  Returns what went wrong, as check_client_path() does. */
+static char *
+open_client_socket(struct netdev_vhostuser *dev, const char *path,
+                   int *errorp) OVS_REQUIRES(dev->mutex)
+{
+    char *problem = check_client_path(dev, path, errorp);
+    struct vhu_dev *vhu;
+
+    if (problem) {
+        return problem;
+    }
+    if (nullable_string_is_equal(path, dev->path)) {
+        drop_pending(dev);          /* Changed back before it took effect. */
+    } else {
+        *errorp = create_vhu(dev, path, &vhu);
+        if (*errorp) {
+            return xasprintf("cannot use %s (%s)", path,
+                             ovs_strerror(*errorp));
+        }
+        use_vhu(dev, path, vhu);
+        VLOG_INFO("%s: vhost-user client of %s", netdev_get_name(&dev->up),
+                  path);
+    }
+    check_client_dir(dev);
+    return NULL;
 }
 
 /* Opens the socket: the server's in the socket directory, or the client's
- * at options:vhost-server-path. */
+ * at options:vhost-server-path.  On a live port, a bad option is a warning:
+ * the server ignores it, the client keeps its socket. */
 static int
 set_socket(struct netdev_vhostuser *dev, const struct smap *args,
-           char **errp) OVS_REQUIRES(dev->mutex)
+           struct ds *warnings, char **errp) OVS_REQUIRES(dev->mutex)
 {
     const char *name = netdev_get_name(&dev->up);
     const char *path = smap_get(args, "vhost-server-path");
+    char *problem;
     int error;
 
     if (!dev->client) {
         if (path) {
-            *errp = xasprintf("%s: options:vhost-server-path applies to "
-                              "vhostuserclient ports only", name);
-            return EINVAL;
+            ds_put_format(warnings, "%soptions:vhost-server-path applies to "
+                          "vhostuserclient ports only: ignored",
+                          warnings->length ? "; " : "");
         }
         return open_server_socket(dev, errp);
     }
-    if (!path || !path[0]) {
-        *errp = xasprintf("%s: options:vhost-server-path is required for a "
-                          "vhostuserclient port", name);
-        return EINVAL;
+    if (path && nullable_string_is_equal(path, configured_path(dev))) {
+        return 0;
     }
-    error = validate_socket_path(name, path, errp);
-    if (!error && !nullable_string_is_equal(path, dev->path)) {
-        error = vhostuser_open_socket(dev, path);
-        if (error) {
-            *errp = xasprintf("%s: cannot use %s (%s)", name, path,
-                              ovs_strerror(error));
-        } else {
-            VLOG_INFO("%s: vhost-user client of %s", name, path);
-        }
+    problem = open_client_socket(dev, path, &error);
+    if (!problem) {
+        return 0;
+    } else if (!dev->configured) {
+        *errp = xasprintf("%s: %s", name, problem);
+    } else {
+        ds_put_format(warnings, "%s%s: keeping %s",
+                      warnings->length ? "; " : "", problem,
+                      configured_path(dev));
+        error = 0;
     }
+    free(problem);
     return error;
 }
 
@@ -480,18 +873,19 @@ netdev_vhostuser_set_config(struct netdev *netdev, const struct smap *args,
                             char **errp)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
+    struct ds warnings = DS_EMPTY_INITIALIZER;
     int retries, error;
 
-    error = parse_tx_retries(dev, args, &retries, errp);
-    if (error) {
-        return error;
-    }
     ovs_mutex_lock(&dev->mutex);
-    error = set_socket(dev, args, errp);
+    retries = parse_tx_retries(args, &warnings);
+    error = set_socket(dev, args, &warnings, errp);
     if (!error) {
         atomic_store_relaxed(&dev->tx_retries_max, retries);
+        set_config_warning(dev, ds_cstr(&warnings));
+        dev->configured = true;
     }
     ovs_mutex_unlock(&dev->mutex);
+    ds_destroy(&warnings);
     return error;
 }
 
@@ -519,17 +913,23 @@ netdev_vhostuser_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
     return 0;
 }
 
+/* Runs with the port quiesced: no PMD thread polls or sends to it, so this
+ * is where a pending device replaces the old one. */
 static int
 netdev_vhostuser_reconfigure(struct netdev *netdev)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    int ready;
 
     ovs_mutex_lock(&dev->mutex);
-    ready = dev->vhu ? vhu_dev_n_ready_pairs(dev->vhu) : 0;
-    dev->n_queues = MAX(ready, 1);
+    if (dev->pending_vhu) {
+        install_vhu(dev, dev->pending_path, dev->pending_vhu);
+        dev->pending_vhu = NULL;
+        dev->pending_path = NULL;
+    }
+    dev->n_queues = vhostuser_n_rxq(dev);
     netdev->n_rxq = dev->n_queues;
     netdev->n_txq = MAX(dev->requested_n_txq, 1);
+    vhostuser_update(dev);
     ovs_mutex_unlock(&dev->mutex);
     netdev_change_seq_changed(netdev);
     return 0;
@@ -730,10 +1130,12 @@ netdev_vhostuser_send(struct netdev *netdev, int qid,
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
     struct vhu_pkt pkts[NETDEV_MAX_BURST];
     struct vhu_dev *vhu = dev->vhu;
-    int guest_q = qid % dev->n_queues;
-    struct vhostuser_queue *q = &dev->queues[guest_q];
-    int n, sent = 0;
+    struct vhostuser_queue *q;
+    int n, guest_q, sent = 0;
     bool up;
+
+    atomic_read_relaxed(&dev->txq_map[qid % VHOSTUSER_MAX_QUEUES], &guest_q);
+    q = &dev->queues[guest_q];
 
     n = collect_tx(dev, batch, pkts);
     atomic_read_relaxed(&dev->admin_up, &up);
@@ -951,6 +1353,22 @@ netdev_vhostuser_get_custom_stats(const struct netdev *netdev,
     return 0;
 }
 
+/* The status keys of problems that leave the port in the datapath. */
+static void
+add_warnings(struct smap *args, const struct netdev_vhostuser *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->config_warning) {
+        smap_add(args, "config_warning", dev->config_warning);
+    }
+    if (dev->socket_warning) {
+        smap_add(args, "socket_warning", dev->socket_warning);
+    }
+    if (tso_warning()) {
+        smap_add(args, "offload_warning", tso_warning());
+    }
+}
+
 static int
 netdev_vhostuser_get_status(const struct netdev *netdev, struct smap *args)
 {
@@ -964,6 +1382,7 @@ netdev_vhostuser_get_status(const struct netdev *netdev, struct smap *args)
     if (dev->path) {
         smap_add(args, "socket", dev->path);
     }
+    add_warnings(args, dev);
     if (!vhu || !vhu_dev_is_connected(vhu)) {
         smap_add(args, "status", "disconnected");
         goto out;
@@ -999,6 +1418,7 @@ netdev_vhostuser_run(const struct netdev_class *class)
     LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
+            recheck_socket(dev);
             if (dev->vhu) {
                 int timeout = vhu_dev_run(dev->vhu);
 
@@ -1019,6 +1439,9 @@ netdev_vhostuser_wait(const struct netdev_class *class)
     LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
+            if (dev->socket_warning) {
+                poll_timer_wait_until(dev->recheck_at);
+            }
             if (dev->vhu) {
                 int fd = vhu_dev_fd(dev->vhu);
 
@@ -1064,6 +1487,25 @@ show_vrings(struct ds *s, struct vhu_dev *vhu)
 }
 
 static void
+show_warnings(struct ds *s, const struct netdev_vhostuser *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct smap warnings = SMAP_INITIALIZER(&warnings);
+    const struct smap_node **nodes;
+
+    add_warnings(&warnings, dev);
+    nodes = smap_sort(&warnings);
+    for (size_t i = 0; i < smap_count(&warnings); i++) {
+        ds_put_format(s, "  %s: %s\n", nodes[i]->key, nodes[i]->value);
+    }
+    if (dev->pending_path) {
+        ds_put_format(s, "  next socket: %s\n", dev->pending_path);
+    }
+    free(nodes);
+    smap_destroy(&warnings);
+}
+
+static void
 show_dev(struct ds *s, struct netdev_vhostuser *dev)
     OVS_REQUIRES(dev->mutex)
 {
@@ -1079,6 +1521,7 @@ show_dev(struct ds *s, struct netdev_vhostuser *dev)
                   dev->path ? dev->path : "(none)",
                   vhu && vhu_dev_is_connected(vhu) ? "connected"
                                                    : "disconnected");
+    show_warnings(s, dev);
     if (!vhu) {
         return;
     }
@@ -1094,6 +1537,11 @@ show_dev(struct ds *s, struct netdev_vhostuser *dev)
     ds_put_format(s, "  messages %"PRIu64" rejected %"PRIu64" connects "
                   "%"PRIu64" disconnects %"PRIu64"\n", st.msgs,
                   st.msgs_rejected, st.connects, st.disconnects);
+    if (st.mem_faults) {
+        ds_put_format(s, "  guest memory faults %"PRIu64" (connections "
+                      "closed because guest memory shrank)\n",
+                      st.mem_faults);
+    }
     n_mem = vhu_dev_mem_info(vhu, mem, ARRAY_SIZE(mem));
     for (int i = 0; i < MIN(n_mem, (int) ARRAY_SIZE(mem)); i++) {
         ds_put_format(s, "  memory region %d: gpa 0x%"PRIx64" size 0x%"PRIx64
@@ -1140,6 +1588,7 @@ netdev_vhostuser_class_init(void)
 
     if (ovsthread_once_start(&once)) {
         vhu_set_log_fn(netdev_vhostuser_log);
+        vhu_set_log_enabled_fn(netdev_vhostuser_log_enabled);
         unixctl_command_register("vhostuser/show", "[port]", 0, 1,
                                  netdev_vhostuser_show, NULL);
         ovsthread_once_done(&once);

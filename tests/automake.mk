@@ -35,18 +35,21 @@ TESTSUITE_AT = \
 	tests/unit.at \
 	tests/peer.at \
 	tests/ovs.at \
+	tests/hostile.at \
 	tests/system-qemu.at \
-	tests/system-dpdk.at
+	tests/system-dpdk.at \
+	tests/fuzz.at
 TESTSUITE = $(srcdir)/tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(abs_top_builddir)/tests/fuzz:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
 
 EXTRA_DIST += \
 	$(TESTSUITE_AT) \
 	$(TESTSUITE) \
 	tests/package.m4 \
 	tests/summary.sh \
+	tests/vhu-hostile.py \
 	tests/guest/init \
 	tests/guest/vhu-guest-build
 DISTCLEANFILES += tests/atconfig

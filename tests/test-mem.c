@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vhu-mem.h"
@@ -312,7 +313,40 @@ test_many_slots(void)
     close(fd);
 }
 
+/* On hugetlbfs, mmap() rounds a length up to the huge page size but
+ * munmap() fails on a length that is not a multiple of it, so an unrounded
+ * region would leak its mapping.  Needs one free 2 MiB huge page
+ * (vm.nr_hugepages); skips (exit 77) without. */
+static void
+test_hugetlb(void)
+{
+    const uint64_t huge = 2 * 1024 * 1024;
+    struct vhu_mem_region_desc r = region(0x100000, huge / 2 + PAGE,
+                                          0x7f0000000000, 0);
+    int fd = memfd_create("vhu-test-huge", MFD_CLOEXEC | MFD_HUGETLB);
+    int maps = test_count_memfd_maps();
+    struct vhu_mem *mem;
+    uint64_t len = 64;
+    void *probe;
+
+    if (fd < 0 || ftruncate(fd, huge)
+        || (probe = mmap(NULL, huge, PROT_READ | PROT_WRITE, MAP_SHARED,
+                         fd, 0)) == MAP_FAILED) {
+        printf("skipped: no free 2 MiB huge page (see vm.nr_hugepages)\n");
+        exit(77);
+    }
+    CHECK_EQ(munmap(probe, huge), 0);
+    CHECK_EQ(vhu_mem_build(&r, &fd, 1, &mem), 0);
+    CHECK_EQ(test_count_memfd_maps(), maps + 1);
+    CHECK(vhu_mem_gpa_to_hva(mem, 0x100000 + huge / 2, &len, NULL) != NULL);
+    CHECK_EQ(len, 64);
+    vhu_mem_free(mem);
+    CHECK_EQ(test_count_memfd_maps(), maps);
+    CHECK_EQ(close(fd), 0);
+}
+
 const struct test_case test_mem_cases[] = {
+    { "mem-hugetlb", test_hugetlb },
     { "mem-overlap", test_overlap },
     { "mem-wrap", test_wrap },
     { "mem-too-many-regions", test_too_many },

@@ -24,11 +24,13 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vhu.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
+#include "vhu-guard.h"
 
 #define MAX_QP 2                /* Queue pairs of most test devices. */
 
@@ -1989,6 +1991,313 @@ test_client(void)
     CHECK_EQ(test_count_fds(), start);
 }
 
+/* Robustness: reconnecting frontends, guest memory that shrinks, logs. */
+
+/* GET_VRING_BASE: stops vring 'idx' and returns its base. */
+static uint32_t
+get_vring_base(struct conn *c, uint32_t idx)
+{
+    struct vhu_vring_state s = { .index = idx };
+    struct vhu_msg msg;
+
+    send_msg(c, VHU_REQ_GET_VRING_BASE, VHU_FLAG_VERSION, &s, sizeof s,
+             NULL, 0);
+    recv_reply(c, VHU_REQ_GET_VRING_BASE, &msg);
+    CHECK_EQ(msg.hdr.size, sizeof s);
+    memcpy(&s, msg.payload.bytes, sizeof s);
+    CHECK_EQ(s.index, idx);
+    return s.num;
+}
+
+/* The split ring of vring 'idx' laid out by ring_addr(idx, 0) in the memfd
+ * mapped at 'map'. */
+struct test_ring {
+    struct vhu_desc *desc;
+    struct vhu_avail *avail;
+    struct vhu_used *used;
+};
+
+static struct test_ring
+test_ring(uint8_t *map, uint32_t idx)
+{
+    uint8_t *base = map + REG_OFFSET + idx * RING_STRIDE;
+
+    return (struct test_ring) {
+        .desc = (void *) base,
+        .avail = (void *) (base + AVAIL_OFS),
+        .used = (void *) (base + USED_OFS),
+    };
+}
+
+/* Offset in region 0 of the guest buffers, past every ring. */
+#define BUF_OFS UINT64_C(0x80000)
+
+/* Makes 'n' one-descriptor buffers of 'len' bytes available on vring
+ * 'idx', starting at avail index 'first'. */
+static void
+post_buffers(uint8_t *map, uint32_t idx, uint16_t first, int n, uint32_t len,
+             bool writable)
+{
+    struct test_ring r = test_ring(map, idx);
+
+    for (int i = 0; i < n; i++) {
+        uint16_t slot = (uint16_t) (first + i) % RING_NUM;
+
+        r.desc[slot] = (struct vhu_desc) {
+            .addr = GPA_BASE + BUF_OFS + slot * 2048,
+            .len = len,
+            .flags = writable ? VHU_DESC_F_WRITE : 0,
+        };
+        r.avail->ring[slot] = slot;
+    }
+    __atomic_store_n(&r.avail->idx, (uint16_t) (first + n), __ATOMIC_RELEASE);
+}
+
+/* A frontend that reconnects to a restarted backend may send base 0 while
+ * the used ring shows how far the old backend got (DPDK's virtio-user
+ * does): the vring resumes from used->idx instead of breaking. */
+static void
+test_vring_resync(void)
+{
+    uint8_t buf[2048];
+    struct vhu_pkt pkt = { .data = buf, .size = sizeof buf };
+    struct vhu_vring_info info;
+    uint8_t *map;
+    int memfd = guest_memfd(&map);
+    struct test_ring r = test_ring(map, 1);
+    struct conn c;
+
+    conn_create(&c, "resync");
+    negotiate_default(&c);
+    set_mem(&c, 0, dup(memfd));
+    /* The old backend consumed 20000 frames; 3 more wait. */
+    r.used->idx = 20000;
+    post_buffers(map, 1, 20000, 3, 12 + 60, false);
+    start_vring(&c, 0, 0);
+    start_vring(&c, 1, 0);
+    CHECK(vhu_dev_vring_ready(c.dev, 1));
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK_EQ(info.last_avail_idx, 20000);
+    CHECK_EQ(info.last_used_idx, 20000);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 1);
+    CHECK_EQ(pkt.len, 60);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 1);
+    CHECK_EQ(r.used->idx, 20002);
+    CHECK(vhu_dev_vring_ready(c.dev, 1));
+
+    /* Stopped and restarted with the right base: nothing to resync. */
+    CHECK_EQ(get_vring_base(&c, 1), 20002);
+    state_req(&c, true, VHU_REQ_SET_VRING_BASE, 1, 20002);
+    file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK_EQ(info.last_avail_idx, 20002);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 1);
+
+    /* A guest that claims more than the ring holds past the used index is
+     * still hostile: the vring breaks, at its first burst. */
+    CHECK_EQ(get_vring_base(&c, 1), 20003);
+    r.used->idx = 100;
+    r.avail->idx = 100 + RING_NUM + 1;
+    state_req(&c, true, VHU_REQ_SET_VRING_BASE, 1, 0);
+    file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK_EQ(info.last_avail_idx, 100);
+    CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 0);
+    CHECK(!vhu_dev_vring_ready(c.dev, 1));
+    CHECK_EQ(vhu_dev_vring_info(c.dev, 1, &info), 0);
+    CHECK(info.broken);
+    conn_destroy(&c);
+    CHECK_EQ(close(memfd), 0);
+    CHECK_EQ(munmap(map, MEMFD_SIZE), 0);
+}
+
+/* Where a frontend shrinks guest memory under us. */
+enum shrink_case {
+    SHRINK_POLL,                /* Polling avail->idx, no traffic. */
+    SHRINK_DEQUEUE,             /* Copying a guest TX frame. */
+    SHRINK_ENQUEUE,             /* Copying into a guest RX buffer. */
+    SHRINK_ENABLE,              /* SET_VRING_ENABLE, in the control thread. */
+};
+
+/* Sets up both vrings of queue pair 0 (vring 1 left disabled for
+ * SHRINK_ENABLE), shrinks the memfd and touches guest memory as 'sc' says.
+ * The process must survive, and the device must drop the connection and
+ * release everything. */
+static void
+check_shrink(enum shrink_case sc)
+{
+    uint64_t faults = vhu_guard_faults();
+    uint8_t buf[2048] = { 0 };
+    struct vhu_pkt pkt = { .data = buf, .size = sizeof buf, .len = 60 };
+    struct vhu_dev_stats stats;
+    uint8_t *map;
+    int memfd = guest_memfd(&map);
+    struct conn c;
+
+    conn_create(&c, "shrink");
+    negotiate_default(&c);
+    set_mem(&c, 0, dup(memfd));
+    start_vring(&c, 0, 0);
+    if (sc == SHRINK_ENABLE) {
+        struct vhu_vring_addr a = ring_addr(1, 0);
+
+        state_req(&c, true, VHU_REQ_SET_VRING_NUM, 1, RING_NUM);
+        expect_ok(&c, VHU_REQ_SET_VRING_ADDR, &a, sizeof a, NULL, 0);
+        file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    } else {
+        start_vring(&c, 1, 0);
+    }
+    post_buffers(map, 0, 0, 4, 2048, true);
+    post_buffers(map, 1, 0, 4, 12 + 60, false);
+    CHECK_EQ(munmap(map, MEMFD_SIZE), 0);   /* We must not fault either. */
+
+    /* Keep the rings, lose the buffers; or lose everything. */
+    CHECK_EQ(ftruncate(memfd, sc == SHRINK_DEQUEUE || sc == SHRINK_ENQUEUE
+                              ? REG_OFFSET + BUF_OFS : 0), 0);
+    switch (sc) {
+    case SHRINK_POLL:
+        CHECK_EQ(vhu_dequeue_burst(c.dev, 1, &pkt, 1), 0);
+        break;
+    case SHRINK_DEQUEUE:
+        vhu_dequeue_burst(c.dev, 1, &pkt, 1);
+        break;
+    case SHRINK_ENQUEUE:
+        vhu_enqueue_burst(c.dev, 0, &pkt, 1, NULL);
+        break;
+    case SHRINK_ENABLE: {
+        struct vhu_vring_state s = { .index = 1, .num = 1 };
+
+        send_msg(&c, VHU_REQ_SET_VRING_ENABLE, VHU_FLAG_VERSION, &s,
+                 sizeof s, NULL, 0);
+        break;
+    }
+    }
+    CHECK(vhu_guard_faults() > faults);
+
+    /* The control side closes the connection and unmaps everything. */
+    vhu_dev_run(c.dev);
+    CHECK(!vhu_dev_is_connected(c.dev));
+    vhu_dev_get_stats(c.dev, &stats);
+    CHECK_EQ(stats.mem_faults, 1);
+    CHECK_EQ(test_count_fds(), conn_base(&c) - 1);
+    CHECK_EQ(new_maps(&c), -1);         /* Ours is gone too. */
+    CHECK(!vhu_dev_vring_ready(c.dev, 0) && !vhu_dev_vring_ready(c.dev, 1));
+
+    /* A new frontend gets a working device. */
+    CHECK_EQ(close(c.fd), 0);
+    conn_connect(&c);
+    negotiate_default(&c);
+    conn_destroy(&c);
+    CHECK_EQ(close(memfd), 0);
+}
+
+static void
+test_shrink_poll(void)
+{
+    check_shrink(SHRINK_POLL);
+}
+
+static void
+test_shrink_dequeue(void)
+{
+    check_shrink(SHRINK_DEQUEUE);
+}
+
+static void
+test_shrink_enqueue(void)
+{
+    check_shrink(SHRINK_ENQUEUE);
+}
+
+static void
+test_shrink_enable(void)
+{
+    check_shrink(SHRINK_ENABLE);
+}
+
+/* Log lines captured by capture_log(). */
+static int n_warn_rejected, n_warn_other, n_debug;
+
+static void
+capture_log(int level, const char *msg)
+{
+    if (strstr(msg, "suppressed")) {
+        return;
+    } else if (level == VHU_LOG_DBG) {
+        n_debug++;
+    } else if (strstr(msg, "rejected")) {
+        n_warn_rejected++;
+    } else if (level == VHU_LOG_WARN) {
+        n_warn_other++;
+    }
+}
+
+static long long
+elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return ((now.tv_sec - start->tv_sec) * 1000
+            + (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+static bool
+only_warnings(int level)
+{
+    return level <= VHU_LOG_WARN;
+}
+
+/* A flood of one kind of line cannot hide another kind, and lines below
+ * the level the sink wants cost no budget. */
+static void
+test_log_rate_limits(void)
+{
+    struct vhu_vring_addr bad = ring_addr(1, 0);
+    uint8_t *map;
+    int memfd = guest_memfd(&map);
+    struct conn c;
+
+    struct timespec start;
+
+    vhu_set_log_fn(capture_log);
+    vhu_set_log_enabled_fn(only_warnings);
+    conn_create(&c, "log");
+    negotiate_default(&c);
+    set_mem(&c, 0, dup(memfd));
+    /* 10 lines at once, then one a second. */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int i = 0; i < 100; i++) {
+        u64_req(&c, false, VHU_REQ_SET_FEATURES, UINT64_MAX);
+    }
+    CHECK(n_warn_rejected >= 10);
+    CHECK(n_warn_rejected <= 10 + elapsed_ms(&start) / 1000 + 1);
+    CHECK_EQ(n_debug, 0);
+
+    /* Another kind of warning still gets through: rings outside memory. */
+    bad.used_uaddr = region(1).uaddr;
+    state_req(&c, true, VHU_REQ_SET_VRING_NUM, 1, RING_NUM);
+    expect_ok(&c, VHU_REQ_SET_VRING_ADDR, &bad, sizeof bad, NULL, 0);
+    file_req(&c, true, VHU_REQ_SET_VRING_KICK, 1, new_eventfd());
+    state_req(&c, true, VHU_REQ_SET_VRING_ENABLE, 1, 1);
+    CHECK_EQ(n_warn_other, 1);
+
+    /* With debug enabled, every message logs a debug line, up to its own
+     * limit; the warning budget is untouched by them. */
+    vhu_set_log_enabled_fn(NULL);
+    vhu_set_log_level(VHU_LOG_DBG);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int i = 0; i < 1000; i++) {
+        get_u64(&c, VHU_REQ_GET_FEATURES);
+    }
+    CHECK(n_debug >= 200);
+    CHECK(n_debug <= 200 + elapsed_ms(&start) / 100 + 1);
+    vhu_set_log_level(VHU_LOG_INFO);
+    conn_destroy(&c);
+    CHECK_EQ(close(memfd), 0);
+    CHECK_EQ(munmap(map, MEMFD_SIZE), 0);
+}
+
 const struct test_case test_msg_cases[] = {
     { "msg-connect", test_connect },
     { "msg-second-frontend", test_second_frontend },
@@ -2028,5 +2337,11 @@ const struct test_case test_msg_cases[] = {
     { "msg-partial", test_partial },
     { "msg-setup", test_setup },
     { "msg-client", test_client },
+    { "msg-vring-resync", test_vring_resync },
+    { "msg-shrink-poll", test_shrink_poll },
+    { "msg-shrink-dequeue", test_shrink_dequeue },
+    { "msg-shrink-enqueue", test_shrink_enqueue },
+    { "msg-shrink-enable", test_shrink_enable },
+    { "msg-log-rate-limits", test_log_rate_limits },
     { NULL, NULL },
 };

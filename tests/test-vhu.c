@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vhu.h"
@@ -73,6 +74,28 @@ quiet_log(int level, const char *msg)
     }
 }
 
+/* Runs test 'name' in a fresh process, as the testsuite does, so that no
+ * test sees state (rate-limit budgets, say) that an earlier one left. */
+static void
+run_isolated(const char *name)
+{
+    int status;
+    pid_t pid;
+
+    fflush(stdout);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (!pid) {
+        execl("/proc/self/exe", "test-vhu", name, (char *) NULL);
+        _exit(127);
+    }
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        fprintf(stderr, "test-vhu: %s failed\n", name);
+        exit(1);
+    }
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -83,7 +106,10 @@ main(int argc, char *argv[])
         for (const struct test_case *c = tables[t]; c->name; c++) {
             if (argc > 1 && !strcmp(argv[1], "--list")) {
                 printf("%s\n", c->name);
-            } else if (argc < 2 || !strcmp(argv[1], c->name)) {
+            } else if (argc < 2) {
+                run_isolated(c->name);
+                ran++;
+            } else if (!strcmp(argv[1], c->name)) {
                 c->fn();
                 printf("%s: ok\n", c->name);
                 ran++;

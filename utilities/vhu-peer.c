@@ -61,6 +61,7 @@ struct options {
     struct vhf_tx_opts tx;
     bool rx_hdr_separate, rx_indirect;
     int rx_segs;
+    bool disabled_qp[VHU_MAX_QUEUE_PAIRS];  /* --disable-queue. */
 };
 
 static void
@@ -90,6 +91,9 @@ usage(void)
 "                         MS ms, under the live rings\n"
 "  --queues N             queue pairs (default 1)\n"
 "  --ring-size N          descriptors per vring, a power of 2 (default 256)\n"
+"  --disable-queue Q      after setup, disable queue pair Q's two vrings\n"
+"                         (SET_VRING_ENABLE 0), as a guest that leaves a\n"
+"                         queue pair unused; repeatable; with --echo only\n"
 "  --no-mrg-rxbuf --no-event-idx --no-indirect --no-mq --no-version-1\n"
 "                         do not accept that feature\n"
 "  --no-reply-ack         do not accept the REPLY_ACK protocol feature\n"
@@ -198,7 +202,7 @@ enum {
     OPT_IGNORE_FOREIGN, OPT_TX_HDR_SEP, OPT_TX_INDIRECT, OPT_TX_SEG,
     OPT_RX_HDR_SEP, OPT_RX_INDIRECT, OPT_RX_SEGS, OPT_SOCKET,
     OPT_FD_PER_REGION, OPT_REMAP_MEM, OPT_RECONNECT, OPT_INTERVAL,
-    OPT_PING_TIMEOUT,
+    OPT_PING_TIMEOUT, OPT_DISABLE_QUEUE,
 };
 
 static const struct option longopts[] = {
@@ -211,6 +215,7 @@ static const struct option longopts[] = {
     { "fd-per-region", no_argument, NULL, OPT_FD_PER_REGION },
     { "queues", required_argument, NULL, OPT_QUEUES },
     { "ring-size", required_argument, NULL, OPT_RING_SIZE },
+    { "disable-queue", required_argument, NULL, OPT_DISABLE_QUEUE },
     { "no-mrg-rxbuf", no_argument, NULL, OPT_NO_MRG },
     { "no-event-idx", no_argument, NULL, OPT_NO_EVIDX },
     { "no-indirect", no_argument, NULL, OPT_NO_IND },
@@ -285,6 +290,12 @@ parse_option(struct options *o, int c, const char *arg)
     case OPT_FD_PER_REGION: o->fd_per_region = true; return 0;
     case OPT_REMAP_MEM: return parse_int(arg, 1, 60000, &o->remap_mem_ms);
     case OPT_QUEUES: return parse_int(arg, 1, VHU_MAX_QUEUE_PAIRS, &o->queues);
+    case OPT_DISABLE_QUEUE:
+        if (parse_int(arg, 0, VHU_MAX_QUEUE_PAIRS - 1, &v)) {
+            return EINVAL;
+        }
+        o->disabled_qp[v] = true;
+        return 0;
     case OPT_RING_SIZE:
         if (parse_int(arg, 1, VHU_MAX_RING_SIZE, &v) || v & (v - 1)) {
             fprintf(stderr, "vhu-peer: --ring-size must be a power of 2\n");
@@ -359,6 +370,13 @@ check_options(struct options *o)
         fprintf(stderr, "vhu-peer: --remap-mem needs one shared memfd and "
                 "--regions below %d\n", VHU_MEM_TABLE_MAX_REGIONS);
         return EINVAL;
+    }
+    for (int qp = 0; qp < VHU_MAX_QUEUE_PAIRS; qp++) {
+        if (o->disabled_qp[qp] && (!o->echo || qp >= o->queues)) {
+            fprintf(stderr, "vhu-peer: --disable-queue goes with --echo, "
+                    "below --queues\n");
+            return EINVAL;
+        }
     }
     if (o->count >= 0 && !o->echo) {
         fprintf(stderr, "vhu-peer: --count goes with --echo\n");
@@ -822,6 +840,25 @@ peer_create_mem(struct peer *p)
     return error;
 }
 
+/* --disable-queue: disables the chosen queue pairs' vrings.  An echo only
+ * answers on the queue pair a frame came from, so it sends nothing there. */
+static int
+peer_disable_queues(struct peer *p)
+{
+    for (int qp = 0; qp < p->n_qp; qp++) {
+        for (int i = 0; p->o->disabled_qp[qp] && i < 2; i++) {
+            int error = vhf_set_vring_enable(p->conn, 2 * qp + i, false);
+
+            if (error) {
+                fprintf(stderr, "vhu-peer: disabling queue pair %d: %s\n",
+                        qp, strerror(error));
+                return error;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Negotiates, sets up the vrings and posts RX buffers on the connected
  * backend.  Prints the features unless 'quiet'. */
 static int
@@ -846,6 +883,10 @@ peer_setup_dev(struct peer *p, bool quiet)
     p->n_qp = o->queues;
     if (!quiet) {
         print_features(p->conn, p->n_qp);
+    }
+    error = peer_disable_queues(p);
+    if (error) {
+        return error;
     }
 
     /* RX buffers: small ones that merge, or whole frames. */
