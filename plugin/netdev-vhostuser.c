@@ -1,13 +1,17 @@
 /*
  * netdev-vhostuser.c: the Open vSwitch netdev provider for vhost-user ports,
  * built on libvhostuser (lib/vhu.h).  It is linked into ovs-vswitchd (see
- * plugin/vhostuser-register.c) and is the only code of this project that
- * includes OVS headers.
+ * plugin/vhostuser-register.c) and, with the other plugin/netdev-vhostuser*
+ * files, is the only code of this project that includes OVS headers.
  *
  * Types: "vhostuser" (OVS listens at <vhost-sock-dir>/<port name>) and
  * "vhostuserclient" (OVS connects to options:vhost-server-path), plus
  * "dpdkvhostuser" and "dpdkvhostuserclient" as aliases so that existing
  * configurations work unchanged.
+ *
+ * This file holds the classes and everything of a port but its traffic.
+ * The datapath is in netdev-vhostuser-dp.c; netdev-vhostuser-private.h has
+ * what the two share.
  *
  * Threads:
  *   - The vhost-user control plane runs in the OVS main thread, through the
@@ -15,16 +19,17 @@
  *     event callbacks call netdev_request_reconfigure() and
  *     netdev_change_seq_changed() directly.  No thread of ours exists, so
  *     none can take an OVS lock.
- *   - PMD threads call rxq_recv() (guest TX) and send() (guest RX).  The
- *     library's bursts only try-lock a vring, so a PMD never waits for the
- *     control plane; send() serializes PMDs that share a guest queue with a
- *     per-queue spinlock held for one burst.
+ *   - PMD threads call rxq_recv() (guest TX) and send() (guest RX), in
+ *     netdev-vhostuser-dp.c.  They never take the port's mutex: what they
+ *     read of the port is atomic, or changes only while no PMD thread can
+ *     use the port (see install_vhu()).
  *   - reconfigure() runs with the port quiesced and sets n_rxq/n_txq from
  *     the queue pairs the guest made ready.
  */
 #include <config.h>
 
 #include "netdev-vhostuser.h"
+#include "netdev-vhostuser-private.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,8 +38,6 @@
 #include <sys/stat.h>
 
 #include "dirs.h"
-#include "dp-packet.h"
-#include "dpif-netdev.h"
 #include "fatal-signal.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -56,77 +59,6 @@ VLOG_DEFINE_THIS_MODULE(netdev_vhostuser);
 
 #define VHOSTUSER_TX_RETRIES_DEFAULT 8
 #define VHOSTUSER_TX_RETRIES_MAX 32
-#define VHOSTUSER_MAX_QUEUES 128    /* Queue pairs offered to the guest. */
-
-/* Per guest queue pair, on its own cache line.  Packets and bytes are
- * counted by the library per vring; we count only the frames that never
- * reached it. */
-struct vhostuser_queue {
-    atomic_flag tx_lock;            /* Serializes send() on this queue. */
-    atomic_uint64_t tx_dropped;     /* No guest, ring full, or MTU. */
-} __attribute__((aligned(CACHE_LINE_SIZE)));
-
-struct netdev_vhostuser {
-    struct netdev up;
-    struct ovs_list list_node;      /* In 'vhostuser_devs'. */
-
-    /* Protects the configuration below against the main thread's other
-     * callers; the datapath never takes it. */
-    struct ovs_mutex mutex;
-    bool client;
-    bool configured;                /* set_config() has succeeded: the port
-                                     * may be in the datapath. */
-    char *path;                     /* Socket path, or NULL (client with no
-                                     * vhost-server-path yet). */
-    struct vhu_dev *vhu;            /* NULL until the socket is open. */
-    long long int wake_at;          /* When run() wants to run again
-                                     * (msec), or LLONG_MAX. */
-
-    /* A client's new socket, created by set_config() and swapped in by
-     * reconfigure(), where no PMD thread can be using 'vhu'. */
-    char *pending_path;
-    struct vhu_dev *pending_vhu;
-
-    /* Problems that leave the port in the datapath, shown in the status
-     * column and logged when they change.  run() re-checks 'dir_missing'
-     * (a server waiting to listen, or a client's directory) every
-     * second. */
-    char *config_warning;           /* Options ignored or kept, or NULL. */
-    char *socket_warning;           /* Socket not usable yet, or NULL. */
-    bool dir_missing;               /* The socket's directory is missing. */
-    long long int recheck_at;       /* Next check of 'dir_missing'. */
-    struct eth_addr mac;
-    int user_mtu;                   /* From mtu_request, or 0. */
-    enum netdev_flags flags;
-    int requested_n_txq;            /* From set_tx_multiq(). */
-    bool carrier;                   /* Last value reported. */
-
-    /* Read by the datapath. */
-    atomic_bool admin_up;           /* NETDEV_UP: pass traffic. */
-    atomic_int tx_retries_max;
-    atomic_int mtu;                 /* Effective MTU. */
-    int n_queues;                   /* Guest queue pairs in use (>= 1). */
-    /* OVS txq T sends to guest queue pair txq_map[T % VHOSTUSER_MAX_QUEUES],
-     * always one whose guest RX vring is ready if any is.  Written by the
-     * main thread when vrings change. */
-    atomic_int txq_map[VHOSTUSER_MAX_QUEUES];
-    struct vhostuser_queue queues[VHOSTUSER_MAX_QUEUES];
-
-    /* Custom statistics. */
-    atomic_uint64_t tx_retries;
-    atomic_uint64_t tx_failure_drops;
-    atomic_uint64_t tx_mtu_exceeded_drops;
-};
-
-/* An rxq is polled by one PMD thread at a time, so its stash of empty
- * packets needs no lock.  Packets that a burst did not fill stay for the
- * next one, so an idle poll allocates nothing. */
-struct netdev_rxq_vhostuser {
-    struct netdev_rxq up;
-    uint32_t stash_size;            /* Frame capacity of stashed packets. */
-    int n_stash;
-    struct dp_packet *stash[NETDEV_MAX_BURST];
-};
 
 /* All our netdevs, for the class run()/wait() hooks and vhostuser/show.
  * Touched only by the main thread. */
@@ -137,21 +69,6 @@ static char *vhost_sock_dir;
 
 /* other_config:userspace-tso-enable, which these ports cannot honour. */
 static bool vhost_tso_requested;
-
-static int netdev_vhostuser_construct(struct netdev *);
-
-static bool
-is_vhostuser_class(const struct netdev_class *class)
-{
-    return class->construct == netdev_vhostuser_construct;
-}
-
-static struct netdev_vhostuser *
-netdev_vhostuser_cast(const struct netdev *netdev)
-{
-    ovs_assert(is_vhostuser_class(netdev_get_class(netdev)));
-    return CONTAINER_OF(netdev, struct netdev_vhostuser, up);
-}
 
 static bool
 class_is_client(const struct netdev_class *class)
@@ -565,7 +482,7 @@ check_client_dir(struct netdev_vhostuser *dev) OVS_REQUIRES(dev->mutex)
                                    "frontend listens there", path));
 }
 
-static int
+int
 netdev_vhostuser_construct(struct netdev *netdev)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
@@ -932,228 +849,6 @@ netdev_vhostuser_reconfigure(struct netdev *netdev)
     vhostuser_update(dev);
     ovs_mutex_unlock(&dev->mutex);
     netdev_change_seq_changed(netdev);
-    return 0;
-}
-
-/* Datapath: guest TX. */
-
-static struct netdev_rxq *
-netdev_vhostuser_rxq_alloc(void)
-{
-    struct netdev_rxq_vhostuser *rx = xzalloc_cacheline(sizeof *rx);
-
-    return &rx->up;
-}
-
-static int
-netdev_vhostuser_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    return 0;
-}
-
-static void
-rxq_stash_free(struct netdev_rxq_vhostuser *rx)
-{
-    for (int i = 0; i < rx->n_stash; i++) {
-        dp_packet_delete(rx->stash[i]);
-    }
-    rx->n_stash = 0;
-}
-
-static void
-netdev_vhostuser_rxq_destruct(struct netdev_rxq *rxq)
-{
-    rxq_stash_free(CONTAINER_OF(rxq, struct netdev_rxq_vhostuser, up));
-}
-
-static void
-netdev_vhostuser_rxq_dealloc(struct netdev_rxq *rxq)
-{
-    free_cacheline(CONTAINER_OF(rxq, struct netdev_rxq_vhostuser, up));
-}
-
-static bool
-netdev_vhostuser_rxq_enabled(struct netdev_rxq *rxq)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
-    struct vhu_dev *vhu = dev->vhu;
-
-    return vhu && vhu_dev_vring_ready(vhu, vhu_tx_vring(rxq->queue_id));
-}
-
-/* The largest frame a guest may send or receive at 'mtu'. */
-static uint32_t
-frame_max(int mtu)
-{
-    return MAX(mtu, ETH_PAYLOAD_MAX) + ETH_HEADER_LEN + 2 * VLAN_HEADER_LEN;
-}
-
-/* Fills the stash with empty packets that hold 'size'-byte frames. */
-static void
-rxq_stash_fill(struct netdev_rxq_vhostuser *rx, uint32_t size)
-{
-    if (rx->stash_size != size) {
-        rxq_stash_free(rx);
-        rx->stash_size = size;
-    }
-    while (rx->n_stash < NETDEV_MAX_BURST) {
-        rx->stash[rx->n_stash++] = dp_packet_new_with_headroom(
-            size, DP_NETDEV_HEADROOM);
-    }
-}
-
-static int
-netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
-                          struct dp_packet_batch *batch, int *qfill)
-{
-    struct netdev_rxq_vhostuser *rx = CONTAINER_OF(rxq,
-                                                   struct netdev_rxq_vhostuser,
-                                                   up);
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
-    struct vhu_pkt pkts[NETDEV_MAX_BURST];
-    struct vhu_dev *vhu = dev->vhu;
-    bool up;
-    int mtu, n;
-
-    if (qfill) {
-        *qfill = 0;
-    }
-    atomic_read_relaxed(&dev->admin_up, &up);
-    if (!vhu || !up || rxq->queue_id >= VHOSTUSER_MAX_QUEUES) {
-        /* An administratively down port leaves the guest's frames in its
-         * ring, as OVS-DPDK does. */
-        return EAGAIN;
-    }
-    atomic_read_relaxed(&dev->mtu, &mtu);
-    rxq_stash_fill(rx, frame_max(mtu));
-    for (int i = 0; i < NETDEV_MAX_BURST; i++) {
-        pkts[i].data = dp_packet_data(rx->stash[i]);
-        pkts[i].size = rx->stash_size;
-    }
-    n = vhu_dequeue_burst(vhu, vhu_tx_vring(rxq->queue_id), pkts,
-                          NETDEV_MAX_BURST);
-    if (!n) {
-        return EAGAIN;
-    }
-    /* Hand the first 'n' stashed packets over; the rest move down. */
-    dp_packet_batch_init(batch);
-    for (int i = 0; i < n; i++) {
-        dp_packet_set_size(rx->stash[i], pkts[i].len);
-        dp_packet_batch_add(batch, rx->stash[i]);
-    }
-    memmove(rx->stash, rx->stash + n, (rx->n_stash - n) * sizeof rx->stash[0]);
-    rx->n_stash -= n;
-    return 0;
-}
-
-static void
-netdev_vhostuser_rxq_wait(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    /* PMD threads poll; there is nothing to wait on. */
-}
-
-/* Datapath: guest RX. */
-
-static void
-queue_tx_lock(struct vhostuser_queue *q)
-{
-    while (atomic_flag_test_and_set_explicit(&q->tx_lock,
-                                             memory_order_acquire)) {
-        continue;
-    }
-}
-
-static void
-queue_tx_unlock(struct vhostuser_queue *q)
-{
-    atomic_flag_clear_explicit(&q->tx_lock, memory_order_release);
-}
-
-/* Fills 'pkts' from 'batch', dropping frames over the MTU.  Returns the
- * count kept. */
-static int
-collect_tx(struct netdev_vhostuser *dev, struct dp_packet_batch *batch,
-           struct vhu_pkt *pkts)
-{
-    struct dp_packet *packet;
-    uint32_t max;
-    int mtu, n = 0;
-
-    atomic_read_relaxed(&dev->mtu, &mtu);
-    max = mtu + ETH_HEADER_LEN + VLAN_HEADER_LEN;
-    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        uint32_t len = dp_packet_size(packet);
-
-        if (len > max) {
-            atomic_add_relaxed(&dev->tx_mtu_exceeded_drops, 1,
-                               &(uint64_t) { 0 });
-            continue;
-        }
-        pkts[n].data = dp_packet_data(packet);
-        pkts[n].len = len;
-        n++;
-    }
-    return n;
-}
-
-/* Enqueues 'n' frames into guest queue 'q' (locked by the caller),
- * retrying as OVS-DPDK does: while the guest makes progress, up to
- * tx-retries-max times.  Returns the frames consumed. */
-static int
-enqueue_with_retries(struct netdev_vhostuser *dev, struct vhu_dev *vhu,
-                     int vring, struct vhu_pkt *pkts, int n)
-{
-    int sent = 0, retries = 0, max_retries;
-
-    atomic_read_relaxed(&dev->tx_retries_max, &max_retries);
-    for (;;) {
-        int placed = vhu_enqueue_burst(vhu, vring, pkts + sent, n - sent,
-                                       NULL);
-
-        sent += placed;
-        if (!placed || sent == n || retries >= max_retries) {
-            break;
-        }
-        retries++;
-    }
-    if (retries) {
-        atomic_add_relaxed(&dev->tx_retries, retries, &(uint64_t) { 0 });
-    }
-    return sent;
-}
-
-static int
-netdev_vhostuser_send(struct netdev *netdev, int qid,
-                      struct dp_packet_batch *batch,
-                      bool concurrent_txq OVS_UNUSED)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    struct vhu_pkt pkts[NETDEV_MAX_BURST];
-    struct vhu_dev *vhu = dev->vhu;
-    struct vhostuser_queue *q;
-    int n, guest_q, sent = 0;
-    bool up;
-
-    atomic_read_relaxed(&dev->txq_map[qid % VHOSTUSER_MAX_QUEUES], &guest_q);
-    q = &dev->queues[guest_q];
-
-    n = collect_tx(dev, batch, pkts);
-    atomic_read_relaxed(&dev->admin_up, &up);
-    if (up && vhu && vhu_dev_vring_ready(vhu, vhu_rx_vring(guest_q))) {
-        /* Several OVS txqs may map to one guest queue, whatever
-         * 'concurrent_txq' says: always serialize on the guest queue. */
-        queue_tx_lock(q);
-        sent = enqueue_with_retries(dev, vhu, vhu_rx_vring(guest_q), pkts, n);
-        queue_tx_unlock(q);
-        if (sent < n) {
-            atomic_add_relaxed(&dev->tx_failure_drops, n - sent,
-                               &(uint64_t) { 0 });
-        }
-    }
-    if (sent < n) {
-        atomic_add_relaxed(&q->tx_dropped, n - sent, &(uint64_t) { 0 });
-    }
-    dp_packet_delete_batch(batch, true);
     return 0;
 }
 
