@@ -6,6 +6,7 @@
  *                              configuration and the control plane.
  *   netdev-vhostuser-dp.c      the datapath: rxqs and send(), which PMD
  *                              threads call.
+ *   netdev-vhostuser-stats.c   statistics and status.
  *
  * A function called from another file than its own has the
  * netdev_vhostuser_ prefix and is declared below, under the file that
@@ -27,9 +28,14 @@
 #include "util.h"
 
 struct dp_packet_batch;
+struct smap;
 struct vhu_dev;
 
 #define VHOSTUSER_MAX_QUEUES 128    /* Queue pairs offered to the guest. */
+
+/* The NUMA node we ask OVS to poll from.  Guest memory may live on any
+ * node; finding it is future work, and node 0 exists on every host. */
+#define VHOSTUSER_NUMA 0
 
 /* Per guest queue pair, on its own cache line.  Packets and bytes are
  * counted by the library per vring; we count only the frames that never
@@ -94,6 +100,10 @@ struct netdev_vhostuser {
 /* netdev-vhostuser.c. */
 
 int netdev_vhostuser_construct(struct netdev *);
+int netdev_vhostuser_effective_mtu(const struct netdev_vhostuser *);
+void netdev_vhostuser_add_warnings(struct smap *,
+                                   const struct netdev_vhostuser *dev)
+    OVS_REQUIRES(dev->mutex);
 
 /* Returns 'netdev', which must be one of ours, as a netdev_vhostuser.  Our
  * classes all share construct(). */
@@ -117,5 +127,13 @@ int netdev_vhostuser_rxq_recv(struct netdev_rxq *, struct dp_packet_batch *,
 void netdev_vhostuser_rxq_wait(struct netdev_rxq *);
 int netdev_vhostuser_send(struct netdev *, int qid, struct dp_packet_batch *,
                           bool concurrent_txq);
+
+/* netdev-vhostuser-stats.c: the class callbacks for statistics and
+ * status. */
+
+int netdev_vhostuser_get_stats(const struct netdev *, struct netdev_stats *);
+int netdev_vhostuser_get_custom_stats(const struct netdev *,
+                                      struct netdev_custom_stats *);
+int netdev_vhostuser_get_status(const struct netdev *, struct smap *);
 
 #endif /* netdev-vhostuser-private.h */

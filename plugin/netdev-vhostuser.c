@@ -9,9 +9,10 @@
  * "dpdkvhostuser" and "dpdkvhostuserclient" as aliases so that existing
  * configurations work unchanged.
  *
- * This file holds the classes and everything of a port but its traffic.
- * The datapath is in netdev-vhostuser-dp.c; netdev-vhostuser-private.h has
- * what the two share.
+ * This file holds the classes and everything of a port but its traffic,
+ * its statistics and its status.  The datapath is in netdev-vhostuser-dp.c,
+ * statistics and status in netdev-vhostuser-stats.c;
+ * netdev-vhostuser-private.h has what they share.
  *
  * Threads:
  *   - The vhost-user control plane runs in the OVS main thread, through the
@@ -251,8 +252,8 @@ netdev_vhostuser_dealloc(struct netdev *netdev)
 /* The largest MTU we accept, from mtu_request or from the guest. */
 #define VHOSTUSER_MTU_MAX 9702
 
-static int
-effective_mtu(const struct netdev_vhostuser *dev)
+int
+netdev_vhostuser_effective_mtu(const struct netdev_vhostuser *dev)
 {
     uint16_t guest_mtu = dev->vhu ? vhu_dev_mtu(dev->vhu) : 0;
 
@@ -305,7 +306,7 @@ vhostuser_update(struct netdev_vhostuser *dev)
 {
     bool carrier = dev->vhu && vhu_dev_vring_ready(dev->vhu, 0)
                    && vhu_dev_vring_ready(dev->vhu, 1);
-    int mtu = effective_mtu(dev);
+    int mtu = netdev_vhostuser_effective_mtu(dev);
     int old_mtu;
 
     atomic_read_relaxed(&dev->mtu, &old_mtu);
@@ -468,6 +469,23 @@ set_config_warning(struct netdev_vhostuser *dev, const char *msg)
     free(dev->config_warning);
     dev->config_warning = nullable_xstrdup(msg);
     netdev_change_seq_changed(&dev->up);
+}
+
+/* The status keys of problems that leave the port in the datapath. */
+void
+netdev_vhostuser_add_warnings(struct smap *args,
+                              const struct netdev_vhostuser *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->config_warning) {
+        smap_add(args, "config_warning", dev->config_warning);
+    }
+    if (dev->socket_warning) {
+        smap_add(args, "socket_warning", dev->socket_warning);
+    }
+    if (tso_warning()) {
+        smap_add(args, "offload_warning", tso_warning());
+    }
 }
 
 /* A client's socket directory: warn while it is missing. */
@@ -806,10 +824,6 @@ netdev_vhostuser_set_config(struct netdev *netdev, const struct smap *args,
     return error;
 }
 
-/* The NUMA node we ask OVS to poll from.  Guest memory may live on any
- * node; finding it is future work, and node 0 exists on every host. */
-#define VHOSTUSER_NUMA 0
-
 static int
 netdev_vhostuser_get_numa_id(const struct netdev *netdev OVS_UNUSED)
 {
@@ -936,173 +950,6 @@ netdev_vhostuser_update_flags(struct netdev *netdev, enum netdev_flags off,
     return 0;
 }
 
-/* Statistics and status. */
-
-static uint64_t
-read_u64(atomic_uint64_t *p)
-{
-    uint64_t v;
-
-    atomic_read_relaxed(p, &v);
-    return v;
-}
-
-/* The library's counters for one queue pair, kept across reconnections.
- * 'rx' is guest TX (what OVS receives), 'tx' guest RX. */
-struct queue_counters {
-    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
-    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
-};
-
-static void
-queue_counters(struct netdev_vhostuser *dev, int qp, struct queue_counters *c)
-{
-    struct vhu_vring_info rx, tx;
-
-    memset(c, 0, sizeof *c);
-    if (dev->vhu && !vhu_dev_vring_info(dev->vhu, vhu_tx_vring(qp), &rx)
-        && !vhu_dev_vring_info(dev->vhu, vhu_rx_vring(qp), &tx)) {
-        *c = (struct queue_counters) {
-            rx.packets, rx.bytes, rx.drops, rx.errors,
-            tx.packets, tx.bytes, tx.drops, tx.errors,
-        };
-    }
-}
-
-static int
-netdev_vhostuser_get_stats(const struct netdev *netdev,
-                           struct netdev_stats *stats)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    struct netdev_stats s;
-
-    /* Only the counters set here are reported: OVS has filled 'stats'
-     * with all-ones, meaning "not supported". */
-    memset(&s, 0, sizeof s);
-    ovs_mutex_lock(&dev->mutex);
-    for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
-        struct queue_counters c;
-
-        queue_counters(dev, i, &c);
-        s.rx_packets += c.rx_packets;
-        s.rx_bytes += c.rx_bytes;
-        s.rx_dropped += c.rx_dropped;
-        s.rx_errors += c.rx_errors;
-        s.tx_packets += c.tx_packets;
-        s.tx_bytes += c.tx_bytes;
-        s.tx_dropped += c.tx_dropped + read_u64(&dev->queues[i].tx_dropped);
-        s.tx_errors += c.tx_errors;
-    }
-    ovs_mutex_unlock(&dev->mutex);
-    s.tx_dropped += read_u64(&dev->tx_mtu_exceeded_drops);
-    stats->rx_packets = s.rx_packets;
-    stats->rx_bytes = s.rx_bytes;
-    stats->rx_dropped = s.rx_dropped;
-    stats->rx_errors = s.rx_errors;
-    stats->tx_packets = s.tx_packets;
-    stats->tx_bytes = s.tx_bytes;
-    stats->tx_dropped = s.tx_dropped;
-    stats->tx_errors = s.tx_errors;
-    return 0;
-}
-
-static void
-add_counter(struct netdev_custom_stats *cs, const char *name, uint64_t value)
-{
-    struct netdev_custom_counter *c = &cs->counters[cs->size++];
-
-    ovs_strlcpy(c->name, name, sizeof c->name);
-    c->value = value;
-}
-
-static int
-netdev_vhostuser_get_custom_stats(const struct netdev *netdev,
-                                  struct netdev_custom_stats *cs)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    int n_queues;
-
-    ovs_mutex_lock(&dev->mutex);
-    n_queues = dev->n_queues;
-    cs->size = 0;
-    cs->counters = xcalloc(3 + 4 * n_queues, sizeof *cs->counters);
-    add_counter(cs, "ovs_tx_retries", read_u64(&dev->tx_retries));
-    add_counter(cs, "ovs_tx_failure_drops", read_u64(&dev->tx_failure_drops));
-    add_counter(cs, "ovs_tx_mtu_exceeded_drops",
-                read_u64(&dev->tx_mtu_exceeded_drops));
-    for (int i = 0; i < n_queues; i++) {
-        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
-        struct queue_counters c;
-
-        queue_counters(dev, i, &c);
-        snprintf(name, sizeof name, "rx_q%d_packets", i);
-        add_counter(cs, name, c.rx_packets);
-        snprintf(name, sizeof name, "rx_q%d_bytes", i);
-        add_counter(cs, name, c.rx_bytes);
-        snprintf(name, sizeof name, "tx_q%d_packets", i);
-        add_counter(cs, name, c.tx_packets);
-        snprintf(name, sizeof name, "tx_q%d_bytes", i);
-        add_counter(cs, name, c.tx_bytes);
-    }
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
-/* The status keys of problems that leave the port in the datapath. */
-static void
-add_warnings(struct smap *args, const struct netdev_vhostuser *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    if (dev->config_warning) {
-        smap_add(args, "config_warning", dev->config_warning);
-    }
-    if (dev->socket_warning) {
-        smap_add(args, "socket_warning", dev->socket_warning);
-    }
-    if (tso_warning()) {
-        smap_add(args, "offload_warning", tso_warning());
-    }
-}
-
-static int
-netdev_vhostuser_get_status(const struct netdev *netdev, struct smap *args)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    struct vhu_dev *vhu;
-    int n_vrings;
-
-    ovs_mutex_lock(&dev->mutex);
-    vhu = dev->vhu;
-    smap_add(args, "mode", dev->client ? "client" : "server");
-    if (dev->path) {
-        smap_add(args, "socket", dev->path);
-    }
-    add_warnings(args, dev);
-    if (!vhu || !vhu_dev_is_connected(vhu)) {
-        smap_add(args, "status", "disconnected");
-        goto out;
-    }
-    smap_add(args, "status", "connected");
-    smap_add_format(args, "features", "0x%016"PRIx64, vhu_dev_features(vhu));
-    smap_add_format(args, "mtu", "%d", effective_mtu(dev));
-    smap_add_format(args, "numa", "%d", VHOSTUSER_NUMA);
-    n_vrings = vhu_dev_n_vrings(vhu);
-    smap_add_format(args, "num_of_vrings", "%d", n_vrings);
-    for (int i = 0; i < n_vrings; i++) {
-        struct vhu_vring_info info;
-
-        if (!vhu_dev_vring_info(vhu, i, &info)) {
-            smap_add_nocopy(args, xasprintf("vring_%d_size", i),
-                            xasprintf("%d", info.size));
-        }
-    }
-out:
-    smap_add_format(args, "n_rxq", "%d", netdev->n_rxq);
-    smap_add_format(args, "n_txq", "%d", netdev->n_txq);
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
 /* The control plane, in the main thread. */
 
 static void
@@ -1188,7 +1035,7 @@ show_warnings(struct ds *s, const struct netdev_vhostuser *dev)
     struct smap warnings = SMAP_INITIALIZER(&warnings);
     const struct smap_node **nodes;
 
-    add_warnings(&warnings, dev);
+    netdev_vhostuser_add_warnings(&warnings, dev);
     nodes = smap_sort(&warnings);
     for (size_t i = 0; i < smap_count(&warnings); i++) {
         ds_put_format(s, "  %s: %s\n", nodes[i]->key, nodes[i]->value);
@@ -1227,8 +1074,8 @@ show_dev(struct ds *s, struct netdev_vhostuser *dev)
     ds_put_format(s, "  protocol features 0x%016"PRIx64"\n",
                   vhu_dev_protocol_features(vhu));
     ds_put_format(s, "  mtu %d, queue pairs ready %d, n_rxq %d, n_txq %d\n",
-                  effective_mtu(dev), vhu_dev_n_ready_pairs(vhu),
-                  dev->up.n_rxq, dev->up.n_txq);
+                  netdev_vhostuser_effective_mtu(dev),
+                  vhu_dev_n_ready_pairs(vhu), dev->up.n_rxq, dev->up.n_txq);
     ds_put_format(s, "  messages %"PRIu64" rejected %"PRIu64" connects "
                   "%"PRIu64" disconnects %"PRIu64"\n", st.msgs,
                   st.msgs_rejected, st.connects, st.disconnects);
