@@ -126,7 +126,8 @@ utilities_ovs_vswitchd_SOURCES = \
 	plugin/netdev-vhostuser.c \
 	plugin/netdev-vhostuser-private.h \
 	plugin/netdev-vhostuser-dp.c \
-	plugin/netdev-vhostuser-stats.c
+	plugin/netdev-vhostuser-stats.c \
+	plugin/netdev-vhostuser-appctl.c
 utilities_ovs_vswitchd_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 utilities_ovs_vswitchd_CFLAGS = $(PLUGIN_CFLAGS)
 utilities_ovs_vswitchd_LDFLAGS = $(PLUGIN_LINKFLAGS)

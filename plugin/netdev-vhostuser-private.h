@@ -7,6 +7,7 @@
  *   netdev-vhostuser-dp.c      the datapath: rxqs and send(), which PMD
  *                              threads call.
  *   netdev-vhostuser-stats.c   statistics and status.
+ *   netdev-vhostuser-appctl.c  the vhostuser/... unixctl commands.
  *
  * A function called from another file than its own has the
  * netdev_vhostuser_ prefix and is declared below, under the file that
@@ -47,7 +48,7 @@ struct vhostuser_queue {
 
 struct netdev_vhostuser {
     struct netdev up;
-    struct ovs_list list_node;      /* In 'vhostuser_devs'. */
+    struct ovs_list list_node;      /* In 'netdev_vhostuser_devs'. */
 
     /* Protects the configuration below against the main thread's other
      * callers; the datapath never takes it. */
@@ -99,6 +100,10 @@ struct netdev_vhostuser {
 
 /* netdev-vhostuser.c. */
 
+/* All our netdevs, for the class run()/wait() hooks and vhostuser/show.
+ * Touched only by the main thread; only netdev-vhostuser.c changes it. */
+extern struct ovs_list netdev_vhostuser_devs;
+
 int netdev_vhostuser_construct(struct netdev *);
 int netdev_vhostuser_effective_mtu(const struct netdev_vhostuser *);
 void netdev_vhostuser_add_warnings(struct smap *,
@@ -135,5 +140,9 @@ int netdev_vhostuser_get_stats(const struct netdev *, struct netdev_stats *);
 int netdev_vhostuser_get_custom_stats(const struct netdev *,
                                       struct netdev_custom_stats *);
 int netdev_vhostuser_get_status(const struct netdev *, struct smap *);
+
+/* netdev-vhostuser-appctl.c. */
+
+void netdev_vhostuser_appctl_register(void);
 
 #endif /* netdev-vhostuser-private.h */

@@ -9,10 +9,11 @@
  * "dpdkvhostuser" and "dpdkvhostuserclient" as aliases so that existing
  * configurations work unchanged.
  *
- * This file holds the classes and everything of a port but its traffic,
- * its statistics and its status.  The datapath is in netdev-vhostuser-dp.c,
- * statistics and status in netdev-vhostuser-stats.c;
- * netdev-vhostuser-private.h has what they share.
+ * This file holds the classes and everything of a port but its traffic:
+ * construct/destruct, options, the socket, link state, MAC, MTU, flags and
+ * the control plane.  The datapath is in netdev-vhostuser-dp.c, statistics
+ * and status in netdev-vhostuser-stats.c, the unixctl commands in
+ * netdev-vhostuser-appctl.c; netdev-vhostuser-private.h has what they share.
  *
  * Threads:
  *   - The vhost-user control plane runs in the OVS main thread, through the
@@ -50,7 +51,6 @@
 #include "openvswitch/poll-loop.h"
 #include "smap.h"
 #include "timeval.h"
-#include "unixctl.h"
 #include "userspace-tso.h"
 #include "util.h"
 
@@ -61,9 +61,8 @@ VLOG_DEFINE_THIS_MODULE(netdev_vhostuser);
 #define VHOSTUSER_TX_RETRIES_DEFAULT 8
 #define VHOSTUSER_TX_RETRIES_MAX 32
 
-/* All our netdevs, for the class run()/wait() hooks and vhostuser/show.
- * Touched only by the main thread. */
-static struct ovs_list vhostuser_devs = OVS_LIST_INITIALIZER(&vhostuser_devs);
+struct ovs_list netdev_vhostuser_devs
+    = OVS_LIST_INITIALIZER(&netdev_vhostuser_devs);
 
 /* Directory for "vhostuser" sockets, from other_config:vhost-sock-dir. */
 static char *vhost_sock_dir;
@@ -128,7 +127,7 @@ check_tso(bool requested)
                   "drops the packets that still need them when it sends them "
                   "to these ports");
     }
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         netdev_change_seq_changed(&dev->up);
     }
 }
@@ -520,7 +519,7 @@ netdev_vhostuser_construct(struct netdev *netdev)
         atomic_init(&dev->txq_map[i], 0);
     }
     netdev->n_rxq = netdev->n_txq = 1;
-    ovs_list_push_back(&vhostuser_devs, &dev->list_node);
+    ovs_list_push_back(&netdev_vhostuser_devs, &dev->list_node);
     /* The socket is opened by set_config(), which OVS calls next and which
      * can explain a failure in the Interface's error column. */
     return 0;
@@ -535,7 +534,7 @@ find_socket_user(const struct netdev_vhostuser *self, const char *path,
 {
     struct netdev_vhostuser *dev;
 
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         const char *p = configured_path(dev);
 
         if (dev != self && dev->client == client && p
@@ -957,7 +956,7 @@ netdev_vhostuser_run(const struct netdev_class *class)
 {
     struct netdev_vhostuser *dev;
 
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
             recheck_socket(dev);
@@ -978,7 +977,7 @@ netdev_vhostuser_wait(const struct netdev_class *class)
 {
     struct netdev_vhostuser *dev;
 
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
             if (dev->socket_warning) {
@@ -999,130 +998,6 @@ netdev_vhostuser_wait(const struct netdev_class *class)
     }
 }
 
-/* ovs-appctl vhostuser/show [PORT]. */
-
-static void
-show_vrings(struct ds *s, struct vhu_dev *vhu)
-{
-    for (int i = 0; i < vhu_dev_n_vrings(vhu); i++) {
-        struct vhu_vring_info v;
-
-        if (vhu_dev_vring_info(vhu, i, &v) || !v.size) {
-            continue;
-        }
-        ds_put_format(s, "  vring %d (%s %d): size %u %s%s%s%s\n", i,
-                      i % 2 ? "guest tx" : "guest rx", i / 2, v.size,
-                      v.ready ? "ready" : "not-ready",
-                      v.enabled ? " enabled" : "",
-                      v.started ? " started" : "",
-                      v.broken ? " BROKEN" : "");
-        ds_put_format(s, "    last_avail_idx %u last_used_idx %u "
-                      "avail_idx %u used_idx %u kick %s call %s\n",
-                      v.last_avail_idx, v.last_used_idx, v.avail_idx,
-                      v.used_idx, v.has_kick ? "yes" : "no",
-                      v.has_call ? "yes" : "no");
-        ds_put_format(s, "    packets %"PRIu64" bytes %"PRIu64" drops "
-                      "%"PRIu64" errors %"PRIu64" notifications %"PRIu64"\n",
-                      v.packets, v.bytes, v.drops, v.errors,
-                      v.notifications);
-    }
-}
-
-static void
-show_warnings(struct ds *s, const struct netdev_vhostuser *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    struct smap warnings = SMAP_INITIALIZER(&warnings);
-    const struct smap_node **nodes;
-
-    netdev_vhostuser_add_warnings(&warnings, dev);
-    nodes = smap_sort(&warnings);
-    for (size_t i = 0; i < smap_count(&warnings); i++) {
-        ds_put_format(s, "  %s: %s\n", nodes[i]->key, nodes[i]->value);
-    }
-    if (dev->pending_path) {
-        ds_put_format(s, "  next socket: %s\n", dev->pending_path);
-    }
-    free(nodes);
-    smap_destroy(&warnings);
-}
-
-static void
-show_dev(struct ds *s, struct netdev_vhostuser *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    struct vhu_dev *vhu = dev->vhu;
-    struct vhu_mem_info mem[16];
-    struct vhu_dev_stats st;
-    char names[512];
-    int n_mem;
-
-    ds_put_format(s, "%s: type %s, %s mode, socket %s, %s\n",
-                  netdev_get_name(&dev->up), netdev_get_type(&dev->up),
-                  dev->client ? "client" : "server",
-                  dev->path ? dev->path : "(none)",
-                  vhu && vhu_dev_is_connected(vhu) ? "connected"
-                                                   : "disconnected");
-    show_warnings(s, dev);
-    if (!vhu) {
-        return;
-    }
-    vhu_dev_get_stats(vhu, &st);
-    ds_put_format(s, "  features 0x%016"PRIx64" %s\n", vhu_dev_features(vhu),
-                  vhu_features_to_string(vhu_dev_features(vhu), names,
-                                         sizeof names));
-    ds_put_format(s, "  protocol features 0x%016"PRIx64"\n",
-                  vhu_dev_protocol_features(vhu));
-    ds_put_format(s, "  mtu %d, queue pairs ready %d, n_rxq %d, n_txq %d\n",
-                  netdev_vhostuser_effective_mtu(dev),
-                  vhu_dev_n_ready_pairs(vhu), dev->up.n_rxq, dev->up.n_txq);
-    ds_put_format(s, "  messages %"PRIu64" rejected %"PRIu64" connects "
-                  "%"PRIu64" disconnects %"PRIu64"\n", st.msgs,
-                  st.msgs_rejected, st.connects, st.disconnects);
-    if (st.mem_faults) {
-        ds_put_format(s, "  guest memory faults %"PRIu64" (connections "
-                      "closed because guest memory shrank)\n",
-                      st.mem_faults);
-    }
-    n_mem = vhu_dev_mem_info(vhu, mem, ARRAY_SIZE(mem));
-    for (int i = 0; i < MIN(n_mem, (int) ARRAY_SIZE(mem)); i++) {
-        ds_put_format(s, "  memory region %d: gpa 0x%"PRIx64" size 0x%"PRIx64
-                      " uaddr 0x%"PRIx64" offset 0x%"PRIx64"\n", i,
-                      mem[i].gpa, mem[i].size, mem[i].uaddr,
-                      mem[i].mmap_offset);
-    }
-    if (n_mem > (int) ARRAY_SIZE(mem)) {
-        ds_put_format(s, "  (%d more memory regions)\n",
-                      n_mem - (int) ARRAY_SIZE(mem));
-    }
-    show_vrings(s, vhu);
-}
-
-static void
-netdev_vhostuser_show(struct unixctl_conn *conn, int argc,
-                      const char *argv[], void *aux OVS_UNUSED)
-{
-    struct netdev_vhostuser *dev;
-    struct ds s = DS_EMPTY_INITIALIZER;
-    bool found = false;
-
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
-        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
-            continue;
-        }
-        found = true;
-        ovs_mutex_lock(&dev->mutex);
-        show_dev(&s, dev);
-        ovs_mutex_unlock(&dev->mutex);
-    }
-    if (argc > 1 && !found) {
-        unixctl_command_reply_error(conn, "no such vhostuser port");
-    } else {
-        unixctl_command_reply(conn, ds_cstr(&s));
-    }
-    ds_destroy(&s);
-}
-
 static int
 netdev_vhostuser_class_init(void)
 {
@@ -1131,8 +1006,7 @@ netdev_vhostuser_class_init(void)
     if (ovsthread_once_start(&once)) {
         vhu_set_log_fn(netdev_vhostuser_log);
         vhu_set_log_enabled_fn(netdev_vhostuser_log_enabled);
-        unixctl_command_register("vhostuser/show", "[port]", 0, 1,
-                                 netdev_vhostuser_show, NULL);
+        netdev_vhostuser_appctl_register();
         ovsthread_once_done(&once);
     }
     return 0;
