@@ -68,13 +68,12 @@ struct netdev_vhostuser {
     struct vhu_dev *pending_vhu;
 
     /* Problems that leave the port in the datapath, shown in the status
-     * column and logged when they change.  run() re-checks 'dir_missing'
-     * (a server waiting to listen, or a client's directory) every
-     * second. */
+     * column and logged when they change.  While 'socket_warning' is set,
+     * run() re-checks the socket's directory (a server waiting to listen,
+     * or a client's directory) every second. */
     char *config_warning;           /* Options ignored or kept, or NULL. */
     char *socket_warning;           /* Socket not usable yet, or NULL. */
-    bool dir_missing;               /* The socket's directory is missing. */
-    long long int recheck_at;       /* Next check of 'dir_missing'. */
+    long long int recheck_at;       /* Next check of the directory. */
     struct eth_addr mac;
     int user_mtu;                   /* From mtu_request, or 0. */
     enum netdev_flags flags;
