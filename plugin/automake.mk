@@ -123,7 +123,11 @@ sbin_PROGRAMS += utilities/ovs-vswitchd
 utilities_ovs_vswitchd_SOURCES = \
 	plugin/vhostuser-register.c \
 	plugin/netdev-vhostuser.h \
-	plugin/netdev-vhostuser.c
+	plugin/netdev-vhostuser.c \
+	plugin/netdev-vhostuser-private.h \
+	plugin/netdev-vhostuser-dp.c \
+	plugin/netdev-vhostuser-stats.c \
+	plugin/netdev-vhostuser-appctl.c
 utilities_ovs_vswitchd_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 utilities_ovs_vswitchd_CFLAGS = $(PLUGIN_CFLAGS)
 utilities_ovs_vswitchd_LDFLAGS = $(PLUGIN_LINKFLAGS)

@@ -1,13 +1,19 @@
 /*
  * netdev-vhostuser.c: the Open vSwitch netdev provider for vhost-user ports,
  * built on libvhostuser (lib/vhu.h).  It is linked into ovs-vswitchd (see
- * plugin/vhostuser-register.c) and is the only code of this project that
- * includes OVS headers.
+ * plugin/vhostuser-register.c) and, with the other plugin/netdev-vhostuser*
+ * files, is the only code of this project that includes OVS headers.
  *
  * Types: "vhostuser" (OVS listens at <vhost-sock-dir>/<port name>) and
  * "vhostuserclient" (OVS connects to options:vhost-server-path), plus
  * "dpdkvhostuser" and "dpdkvhostuserclient" as aliases so that existing
  * configurations work unchanged.
+ *
+ * This file holds the classes and everything of a port but its traffic:
+ * construct/destruct, options, the socket, link state, MAC, MTU, flags and
+ * the control plane.  The datapath is in netdev-vhostuser-dp.c, statistics
+ * and status in netdev-vhostuser-stats.c, the unixctl commands in
+ * netdev-vhostuser-appctl.c; netdev-vhostuser-private.h has what they share.
  *
  * Threads:
  *   - The vhost-user control plane runs in the OVS main thread, through the
@@ -15,16 +21,17 @@
  *     event callbacks call netdev_request_reconfigure() and
  *     netdev_change_seq_changed() directly.  No thread of ours exists, so
  *     none can take an OVS lock.
- *   - PMD threads call rxq_recv() (guest TX) and send() (guest RX).  The
- *     library's bursts only try-lock a vring, so a PMD never waits for the
- *     control plane; send() serializes PMDs that share a guest queue with a
- *     per-queue spinlock held for one burst.
+ *   - PMD threads call rxq_recv() (guest TX) and send() (guest RX), in
+ *     netdev-vhostuser-dp.c.  They never take the port's mutex: what they
+ *     read of the port is atomic, or changes only while no PMD thread can
+ *     use the port (see install_vhu()).
  *   - reconfigure() runs with the port quiesced and sets n_rxq/n_txq from
  *     the queue pairs the guest made ready.
  */
 #include <config.h>
 
 #include "netdev-vhostuser.h"
+#include "netdev-vhostuser-private.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,8 +40,6 @@
 #include <sys/stat.h>
 
 #include "dirs.h"
-#include "dp-packet.h"
-#include "dpif-netdev.h"
 #include "fatal-signal.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -46,7 +51,6 @@
 #include "openvswitch/poll-loop.h"
 #include "smap.h"
 #include "timeval.h"
-#include "unixctl.h"
 #include "userspace-tso.h"
 #include "util.h"
 
@@ -56,102 +60,15 @@ VLOG_DEFINE_THIS_MODULE(netdev_vhostuser);
 
 #define VHOSTUSER_TX_RETRIES_DEFAULT 8
 #define VHOSTUSER_TX_RETRIES_MAX 32
-#define VHOSTUSER_MAX_QUEUES 128    /* Queue pairs offered to the guest. */
 
-/* Per guest queue pair, on its own cache line.  Packets and bytes are
- * counted by the library per vring; we count only the frames that never
- * reached it. */
-struct vhostuser_queue {
-    atomic_flag tx_lock;            /* Serializes send() on this queue. */
-    atomic_uint64_t tx_dropped;     /* No guest, ring full, or MTU. */
-} __attribute__((aligned(CACHE_LINE_SIZE)));
-
-struct netdev_vhostuser {
-    struct netdev up;
-    struct ovs_list list_node;      /* In 'vhostuser_devs'. */
-
-    /* Protects the configuration below against the main thread's other
-     * callers; the datapath never takes it. */
-    struct ovs_mutex mutex;
-    bool client;
-    bool configured;                /* set_config() has succeeded: the port
-                                     * may be in the datapath. */
-    char *path;                     /* Socket path, or NULL (client with no
-                                     * vhost-server-path yet). */
-    struct vhu_dev *vhu;            /* NULL until the socket is open. */
-    long long int wake_at;          /* When run() wants to run again
-                                     * (msec), or LLONG_MAX. */
-
-    /* A client's new socket, created by set_config() and swapped in by
-     * reconfigure(), where no PMD thread can be using 'vhu'. */
-    char *pending_path;
-    struct vhu_dev *pending_vhu;
-
-    /* Problems that leave the port in the datapath, shown in the status
-     * column and logged when they change.  run() re-checks 'dir_missing'
-     * (a server waiting to listen, or a client's directory) every
-     * second. */
-    char *config_warning;           /* Options ignored or kept, or NULL. */
-    char *socket_warning;           /* Socket not usable yet, or NULL. */
-    bool dir_missing;               /* The socket's directory is missing. */
-    long long int recheck_at;       /* Next check of 'dir_missing'. */
-    struct eth_addr mac;
-    int user_mtu;                   /* From mtu_request, or 0. */
-    enum netdev_flags flags;
-    int requested_n_txq;            /* From set_tx_multiq(). */
-    bool carrier;                   /* Last value reported. */
-
-    /* Read by the datapath. */
-    atomic_bool admin_up;           /* NETDEV_UP: pass traffic. */
-    atomic_int tx_retries_max;
-    atomic_int mtu;                 /* Effective MTU. */
-    int n_queues;                   /* Guest queue pairs in use (>= 1). */
-    /* OVS txq T sends to guest queue pair txq_map[T % VHOSTUSER_MAX_QUEUES],
-     * always one whose guest RX vring is ready if any is.  Written by the
-     * main thread when vrings change. */
-    atomic_int txq_map[VHOSTUSER_MAX_QUEUES];
-    struct vhostuser_queue queues[VHOSTUSER_MAX_QUEUES];
-
-    /* Custom statistics. */
-    atomic_uint64_t tx_retries;
-    atomic_uint64_t tx_failure_drops;
-    atomic_uint64_t tx_mtu_exceeded_drops;
-};
-
-/* An rxq is polled by one PMD thread at a time, so its stash of empty
- * packets needs no lock.  Packets that a burst did not fill stay for the
- * next one, so an idle poll allocates nothing. */
-struct netdev_rxq_vhostuser {
-    struct netdev_rxq up;
-    uint32_t stash_size;            /* Frame capacity of stashed packets. */
-    int n_stash;
-    struct dp_packet *stash[NETDEV_MAX_BURST];
-};
-
-/* All our netdevs, for the class run()/wait() hooks and vhostuser/show.
- * Touched only by the main thread. */
-static struct ovs_list vhostuser_devs = OVS_LIST_INITIALIZER(&vhostuser_devs);
+struct ovs_list netdev_vhostuser_devs
+    = OVS_LIST_INITIALIZER(&netdev_vhostuser_devs);
 
 /* Directory for "vhostuser" sockets, from other_config:vhost-sock-dir. */
 static char *vhost_sock_dir;
 
 /* other_config:userspace-tso-enable, which these ports cannot honour. */
 static bool vhost_tso_requested;
-
-static int netdev_vhostuser_construct(struct netdev *);
-
-static bool
-is_vhostuser_class(const struct netdev_class *class)
-{
-    return class->construct == netdev_vhostuser_construct;
-}
-
-static struct netdev_vhostuser *
-netdev_vhostuser_cast(const struct netdev *netdev)
-{
-    ovs_assert(is_vhostuser_class(netdev_get_class(netdev)));
-    return CONTAINER_OF(netdev, struct netdev_vhostuser, up);
-}
 
 static bool
 class_is_client(const struct netdev_class *class)
@@ -210,7 +127,7 @@ check_tso(bool requested)
                   "drops the packets that still need them when it sends them "
                   "to these ports");
     }
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         netdev_change_seq_changed(&dev->up);
     }
 }
@@ -334,8 +251,8 @@ netdev_vhostuser_dealloc(struct netdev *netdev)
 /* The largest MTU we accept, from mtu_request or from the guest. */
 #define VHOSTUSER_MTU_MAX 9702
 
-static int
-effective_mtu(const struct netdev_vhostuser *dev)
+int
+netdev_vhostuser_effective_mtu(const struct netdev_vhostuser *dev)
 {
     uint16_t guest_mtu = dev->vhu ? vhu_dev_mtu(dev->vhu) : 0;
 
@@ -388,7 +305,7 @@ vhostuser_update(struct netdev_vhostuser *dev)
 {
     bool carrier = dev->vhu && vhu_dev_vring_ready(dev->vhu, 0)
                    && vhu_dev_vring_ready(dev->vhu, 1);
-    int mtu = effective_mtu(dev);
+    int mtu = netdev_vhostuser_effective_mtu(dev);
     int old_mtu;
 
     atomic_read_relaxed(&dev->mtu, &old_mtu);
@@ -553,6 +470,23 @@ set_config_warning(struct netdev_vhostuser *dev, const char *msg)
     netdev_change_seq_changed(&dev->up);
 }
 
+/* The status keys of problems that leave the port in the datapath. */
+void
+netdev_vhostuser_add_warnings(struct smap *args,
+                              const struct netdev_vhostuser *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->config_warning) {
+        smap_add(args, "config_warning", dev->config_warning);
+    }
+    if (dev->socket_warning) {
+        smap_add(args, "socket_warning", dev->socket_warning);
+    }
+    if (tso_warning()) {
+        smap_add(args, "offload_warning", tso_warning());
+    }
+}
+
 /* A client's socket directory: warn while it is missing. */
 static void
 check_client_dir(struct netdev_vhostuser *dev) OVS_REQUIRES(dev->mutex)
@@ -565,7 +499,7 @@ check_client_dir(struct netdev_vhostuser *dev) OVS_REQUIRES(dev->mutex)
                                    "frontend listens there", path));
 }
 
-static int
+int
 netdev_vhostuser_construct(struct netdev *netdev)
 {
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
@@ -585,7 +519,7 @@ netdev_vhostuser_construct(struct netdev *netdev)
         atomic_init(&dev->txq_map[i], 0);
     }
     netdev->n_rxq = netdev->n_txq = 1;
-    ovs_list_push_back(&vhostuser_devs, &dev->list_node);
+    ovs_list_push_back(&netdev_vhostuser_devs, &dev->list_node);
     /* The socket is opened by set_config(), which OVS calls next and which
      * can explain a failure in the Interface's error column. */
     return 0;
@@ -600,7 +534,7 @@ find_socket_user(const struct netdev_vhostuser *self, const char *path,
 {
     struct netdev_vhostuser *dev;
 
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         const char *p = configured_path(dev);
 
         if (dev != self && dev->client == client && p
@@ -889,10 +823,6 @@ netdev_vhostuser_set_config(struct netdev *netdev, const struct smap *args,
     return error;
 }
 
-/* The NUMA node we ask OVS to poll from.  Guest memory may live on any
- * node; finding it is future work, and node 0 exists on every host. */
-#define VHOSTUSER_NUMA 0
-
 static int
 netdev_vhostuser_get_numa_id(const struct netdev *netdev OVS_UNUSED)
 {
@@ -932,228 +862,6 @@ netdev_vhostuser_reconfigure(struct netdev *netdev)
     vhostuser_update(dev);
     ovs_mutex_unlock(&dev->mutex);
     netdev_change_seq_changed(netdev);
-    return 0;
-}
-
-/* Datapath: guest TX. */
-
-static struct netdev_rxq *
-netdev_vhostuser_rxq_alloc(void)
-{
-    struct netdev_rxq_vhostuser *rx = xzalloc_cacheline(sizeof *rx);
-
-    return &rx->up;
-}
-
-static int
-netdev_vhostuser_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    return 0;
-}
-
-static void
-rxq_stash_free(struct netdev_rxq_vhostuser *rx)
-{
-    for (int i = 0; i < rx->n_stash; i++) {
-        dp_packet_delete(rx->stash[i]);
-    }
-    rx->n_stash = 0;
-}
-
-static void
-netdev_vhostuser_rxq_destruct(struct netdev_rxq *rxq)
-{
-    rxq_stash_free(CONTAINER_OF(rxq, struct netdev_rxq_vhostuser, up));
-}
-
-static void
-netdev_vhostuser_rxq_dealloc(struct netdev_rxq *rxq)
-{
-    free_cacheline(CONTAINER_OF(rxq, struct netdev_rxq_vhostuser, up));
-}
-
-static bool
-netdev_vhostuser_rxq_enabled(struct netdev_rxq *rxq)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
-    struct vhu_dev *vhu = dev->vhu;
-
-    return vhu && vhu_dev_vring_ready(vhu, vhu_tx_vring(rxq->queue_id));
-}
-
-/* The largest frame a guest may send or receive at 'mtu'. */
-static uint32_t
-frame_max(int mtu)
-{
-    return MAX(mtu, ETH_PAYLOAD_MAX) + ETH_HEADER_LEN + 2 * VLAN_HEADER_LEN;
-}
-
-/* Fills the stash with empty packets that hold 'size'-byte frames. */
-static void
-rxq_stash_fill(struct netdev_rxq_vhostuser *rx, uint32_t size)
-{
-    if (rx->stash_size != size) {
-        rxq_stash_free(rx);
-        rx->stash_size = size;
-    }
-    while (rx->n_stash < NETDEV_MAX_BURST) {
-        rx->stash[rx->n_stash++] = dp_packet_new_with_headroom(
-            size, DP_NETDEV_HEADROOM);
-    }
-}
-
-static int
-netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
-                          struct dp_packet_batch *batch, int *qfill)
-{
-    struct netdev_rxq_vhostuser *rx = CONTAINER_OF(rxq,
-                                                   struct netdev_rxq_vhostuser,
-                                                   up);
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
-    struct vhu_pkt pkts[NETDEV_MAX_BURST];
-    struct vhu_dev *vhu = dev->vhu;
-    bool up;
-    int mtu, n;
-
-    if (qfill) {
-        *qfill = 0;
-    }
-    atomic_read_relaxed(&dev->admin_up, &up);
-    if (!vhu || !up || rxq->queue_id >= VHOSTUSER_MAX_QUEUES) {
-        /* An administratively down port leaves the guest's frames in its
-         * ring, as OVS-DPDK does. */
-        return EAGAIN;
-    }
-    atomic_read_relaxed(&dev->mtu, &mtu);
-    rxq_stash_fill(rx, frame_max(mtu));
-    for (int i = 0; i < NETDEV_MAX_BURST; i++) {
-        pkts[i].data = dp_packet_data(rx->stash[i]);
-        pkts[i].size = rx->stash_size;
-    }
-    n = vhu_dequeue_burst(vhu, vhu_tx_vring(rxq->queue_id), pkts,
-                          NETDEV_MAX_BURST);
-    if (!n) {
-        return EAGAIN;
-    }
-    /* Hand the first 'n' stashed packets over; the rest move down. */
-    dp_packet_batch_init(batch);
-    for (int i = 0; i < n; i++) {
-        dp_packet_set_size(rx->stash[i], pkts[i].len);
-        dp_packet_batch_add(batch, rx->stash[i]);
-    }
-    memmove(rx->stash, rx->stash + n, (rx->n_stash - n) * sizeof rx->stash[0]);
-    rx->n_stash -= n;
-    return 0;
-}
-
-static void
-netdev_vhostuser_rxq_wait(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    /* PMD threads poll; there is nothing to wait on. */
-}
-
-/* Datapath: guest RX. */
-
-static void
-queue_tx_lock(struct vhostuser_queue *q)
-{
-    while (atomic_flag_test_and_set_explicit(&q->tx_lock,
-                                             memory_order_acquire)) {
-        continue;
-    }
-}
-
-static void
-queue_tx_unlock(struct vhostuser_queue *q)
-{
-    atomic_flag_clear_explicit(&q->tx_lock, memory_order_release);
-}
-
-/* Fills 'pkts' from 'batch', dropping frames over the MTU.  Returns the
- * count kept. */
-static int
-collect_tx(struct netdev_vhostuser *dev, struct dp_packet_batch *batch,
-           struct vhu_pkt *pkts)
-{
-    struct dp_packet *packet;
-    uint32_t max;
-    int mtu, n = 0;
-
-    atomic_read_relaxed(&dev->mtu, &mtu);
-    max = mtu + ETH_HEADER_LEN + VLAN_HEADER_LEN;
-    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        uint32_t len = dp_packet_size(packet);
-
-        if (len > max) {
-            atomic_add_relaxed(&dev->tx_mtu_exceeded_drops, 1,
-                               &(uint64_t) { 0 });
-            continue;
-        }
-        pkts[n].data = dp_packet_data(packet);
-        pkts[n].len = len;
-        n++;
-    }
-    return n;
-}
-
-/* Enqueues 'n' frames into guest queue 'q' (locked by the caller),
- * retrying as OVS-DPDK does: while the guest makes progress, up to
- * tx-retries-max times.  Returns the frames consumed. */
-static int
-enqueue_with_retries(struct netdev_vhostuser *dev, struct vhu_dev *vhu,
-                     int vring, struct vhu_pkt *pkts, int n)
-{
-    int sent = 0, retries = 0, max_retries;
-
-    atomic_read_relaxed(&dev->tx_retries_max, &max_retries);
-    for (;;) {
-        int placed = vhu_enqueue_burst(vhu, vring, pkts + sent, n - sent,
-                                       NULL);
-
-        sent += placed;
-        if (!placed || sent == n || retries >= max_retries) {
-            break;
-        }
-        retries++;
-    }
-    if (retries) {
-        atomic_add_relaxed(&dev->tx_retries, retries, &(uint64_t) { 0 });
-    }
-    return sent;
-}
-
-static int
-netdev_vhostuser_send(struct netdev *netdev, int qid,
-                      struct dp_packet_batch *batch,
-                      bool concurrent_txq OVS_UNUSED)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    struct vhu_pkt pkts[NETDEV_MAX_BURST];
-    struct vhu_dev *vhu = dev->vhu;
-    struct vhostuser_queue *q;
-    int n, guest_q, sent = 0;
-    bool up;
-
-    atomic_read_relaxed(&dev->txq_map[qid % VHOSTUSER_MAX_QUEUES], &guest_q);
-    q = &dev->queues[guest_q];
-
-    n = collect_tx(dev, batch, pkts);
-    atomic_read_relaxed(&dev->admin_up, &up);
-    if (up && vhu && vhu_dev_vring_ready(vhu, vhu_rx_vring(guest_q))) {
-        /* Several OVS txqs may map to one guest queue, whatever
-         * 'concurrent_txq' says: always serialize on the guest queue. */
-        queue_tx_lock(q);
-        sent = enqueue_with_retries(dev, vhu, vhu_rx_vring(guest_q), pkts, n);
-        queue_tx_unlock(q);
-        if (sent < n) {
-            atomic_add_relaxed(&dev->tx_failure_drops, n - sent,
-                               &(uint64_t) { 0 });
-        }
-    }
-    if (sent < n) {
-        atomic_add_relaxed(&q->tx_dropped, n - sent, &(uint64_t) { 0 });
-    }
-    dp_packet_delete_batch(batch, true);
     return 0;
 }
 
@@ -1241,173 +949,6 @@ netdev_vhostuser_update_flags(struct netdev *netdev, enum netdev_flags off,
     return 0;
 }
 
-/* Statistics and status. */
-
-static uint64_t
-read_u64(atomic_uint64_t *p)
-{
-    uint64_t v;
-
-    atomic_read_relaxed(p, &v);
-    return v;
-}
-
-/* The library's counters for one queue pair, kept across reconnections.
- * 'rx' is guest TX (what OVS receives), 'tx' guest RX. */
-struct queue_counters {
-    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
-    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
-};
-
-static void
-queue_counters(struct netdev_vhostuser *dev, int qp, struct queue_counters *c)
-{
-    struct vhu_vring_info rx, tx;
-
-    memset(c, 0, sizeof *c);
-    if (dev->vhu && !vhu_dev_vring_info(dev->vhu, vhu_tx_vring(qp), &rx)
-        && !vhu_dev_vring_info(dev->vhu, vhu_rx_vring(qp), &tx)) {
-        *c = (struct queue_counters) {
-            rx.packets, rx.bytes, rx.drops, rx.errors,
-            tx.packets, tx.bytes, tx.drops, tx.errors,
-        };
-    }
-}
-
-static int
-netdev_vhostuser_get_stats(const struct netdev *netdev,
-                           struct netdev_stats *stats)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    struct netdev_stats s;
-
-    /* Only the counters set here are reported: OVS has filled 'stats'
-     * with all-ones, meaning "not supported". */
-    memset(&s, 0, sizeof s);
-    ovs_mutex_lock(&dev->mutex);
-    for (int i = 0; i < VHOSTUSER_MAX_QUEUES; i++) {
-        struct queue_counters c;
-
-        queue_counters(dev, i, &c);
-        s.rx_packets += c.rx_packets;
-        s.rx_bytes += c.rx_bytes;
-        s.rx_dropped += c.rx_dropped;
-        s.rx_errors += c.rx_errors;
-        s.tx_packets += c.tx_packets;
-        s.tx_bytes += c.tx_bytes;
-        s.tx_dropped += c.tx_dropped + read_u64(&dev->queues[i].tx_dropped);
-        s.tx_errors += c.tx_errors;
-    }
-    ovs_mutex_unlock(&dev->mutex);
-    s.tx_dropped += read_u64(&dev->tx_mtu_exceeded_drops);
-    stats->rx_packets = s.rx_packets;
-    stats->rx_bytes = s.rx_bytes;
-    stats->rx_dropped = s.rx_dropped;
-    stats->rx_errors = s.rx_errors;
-    stats->tx_packets = s.tx_packets;
-    stats->tx_bytes = s.tx_bytes;
-    stats->tx_dropped = s.tx_dropped;
-    stats->tx_errors = s.tx_errors;
-    return 0;
-}
-
-static void
-add_counter(struct netdev_custom_stats *cs, const char *name, uint64_t value)
-{
-    struct netdev_custom_counter *c = &cs->counters[cs->size++];
-
-    ovs_strlcpy(c->name, name, sizeof c->name);
-    c->value = value;
-}
-
-static int
-netdev_vhostuser_get_custom_stats(const struct netdev *netdev,
-                                  struct netdev_custom_stats *cs)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    int n_queues;
-
-    ovs_mutex_lock(&dev->mutex);
-    n_queues = dev->n_queues;
-    cs->size = 0;
-    cs->counters = xcalloc(3 + 4 * n_queues, sizeof *cs->counters);
-    add_counter(cs, "ovs_tx_retries", read_u64(&dev->tx_retries));
-    add_counter(cs, "ovs_tx_failure_drops", read_u64(&dev->tx_failure_drops));
-    add_counter(cs, "ovs_tx_mtu_exceeded_drops",
-                read_u64(&dev->tx_mtu_exceeded_drops));
-    for (int i = 0; i < n_queues; i++) {
-        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
-        struct queue_counters c;
-
-        queue_counters(dev, i, &c);
-        snprintf(name, sizeof name, "rx_q%d_packets", i);
-        add_counter(cs, name, c.rx_packets);
-        snprintf(name, sizeof name, "rx_q%d_bytes", i);
-        add_counter(cs, name, c.rx_bytes);
-        snprintf(name, sizeof name, "tx_q%d_packets", i);
-        add_counter(cs, name, c.tx_packets);
-        snprintf(name, sizeof name, "tx_q%d_bytes", i);
-        add_counter(cs, name, c.tx_bytes);
-    }
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
-/* The status keys of problems that leave the port in the datapath. */
-static void
-add_warnings(struct smap *args, const struct netdev_vhostuser *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    if (dev->config_warning) {
-        smap_add(args, "config_warning", dev->config_warning);
-    }
-    if (dev->socket_warning) {
-        smap_add(args, "socket_warning", dev->socket_warning);
-    }
-    if (tso_warning()) {
-        smap_add(args, "offload_warning", tso_warning());
-    }
-}
-
-static int
-netdev_vhostuser_get_status(const struct netdev *netdev, struct smap *args)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-    struct vhu_dev *vhu;
-    int n_vrings;
-
-    ovs_mutex_lock(&dev->mutex);
-    vhu = dev->vhu;
-    smap_add(args, "mode", dev->client ? "client" : "server");
-    if (dev->path) {
-        smap_add(args, "socket", dev->path);
-    }
-    add_warnings(args, dev);
-    if (!vhu || !vhu_dev_is_connected(vhu)) {
-        smap_add(args, "status", "disconnected");
-        goto out;
-    }
-    smap_add(args, "status", "connected");
-    smap_add_format(args, "features", "0x%016"PRIx64, vhu_dev_features(vhu));
-    smap_add_format(args, "mtu", "%d", effective_mtu(dev));
-    smap_add_format(args, "numa", "%d", VHOSTUSER_NUMA);
-    n_vrings = vhu_dev_n_vrings(vhu);
-    smap_add_format(args, "num_of_vrings", "%d", n_vrings);
-    for (int i = 0; i < n_vrings; i++) {
-        struct vhu_vring_info info;
-
-        if (!vhu_dev_vring_info(vhu, i, &info)) {
-            smap_add_nocopy(args, xasprintf("vring_%d_size", i),
-                            xasprintf("%d", info.size));
-        }
-    }
-out:
-    smap_add_format(args, "n_rxq", "%d", netdev->n_rxq);
-    smap_add_format(args, "n_txq", "%d", netdev->n_txq);
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
 /* The control plane, in the main thread. */
 
 static void
@@ -1415,7 +956,7 @@ netdev_vhostuser_run(const struct netdev_class *class)
 {
     struct netdev_vhostuser *dev;
 
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
             recheck_socket(dev);
@@ -1436,7 +977,7 @@ netdev_vhostuser_wait(const struct netdev_class *class)
 {
     struct netdev_vhostuser *dev;
 
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
+    LIST_FOR_EACH (dev, list_node, &netdev_vhostuser_devs) {
         if (netdev_get_class(&dev->up) == class) {
             ovs_mutex_lock(&dev->mutex);
             if (dev->socket_warning) {
@@ -1457,130 +998,6 @@ netdev_vhostuser_wait(const struct netdev_class *class)
     }
 }
 
-/* ovs-appctl vhostuser/show [PORT]. */
-
-static void
-show_vrings(struct ds *s, struct vhu_dev *vhu)
-{
-    for (int i = 0; i < vhu_dev_n_vrings(vhu); i++) {
-        struct vhu_vring_info v;
-
-        if (vhu_dev_vring_info(vhu, i, &v) || !v.size) {
-            continue;
-        }
-        ds_put_format(s, "  vring %d (%s %d): size %u %s%s%s%s\n", i,
-                      i % 2 ? "guest tx" : "guest rx", i / 2, v.size,
-                      v.ready ? "ready" : "not-ready",
-                      v.enabled ? " enabled" : "",
-                      v.started ? " started" : "",
-                      v.broken ? " BROKEN" : "");
-        ds_put_format(s, "    last_avail_idx %u last_used_idx %u "
-                      "avail_idx %u used_idx %u kick %s call %s\n",
-                      v.last_avail_idx, v.last_used_idx, v.avail_idx,
-                      v.used_idx, v.has_kick ? "yes" : "no",
-                      v.has_call ? "yes" : "no");
-        ds_put_format(s, "    packets %"PRIu64" bytes %"PRIu64" drops "
-                      "%"PRIu64" errors %"PRIu64" notifications %"PRIu64"\n",
-                      v.packets, v.bytes, v.drops, v.errors,
-                      v.notifications);
-    }
-}
-
-static void
-show_warnings(struct ds *s, const struct netdev_vhostuser *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    struct smap warnings = SMAP_INITIALIZER(&warnings);
-    const struct smap_node **nodes;
-
-    add_warnings(&warnings, dev);
-    nodes = smap_sort(&warnings);
-    for (size_t i = 0; i < smap_count(&warnings); i++) {
-        ds_put_format(s, "  %s: %s\n", nodes[i]->key, nodes[i]->value);
-    }
-    if (dev->pending_path) {
-        ds_put_format(s, "  next socket: %s\n", dev->pending_path);
-    }
-    free(nodes);
-    smap_destroy(&warnings);
-}
-
-static void
-show_dev(struct ds *s, struct netdev_vhostuser *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    struct vhu_dev *vhu = dev->vhu;
-    struct vhu_mem_info mem[16];
-    struct vhu_dev_stats st;
-    char names[512];
-    int n_mem;
-
-    ds_put_format(s, "%s: type %s, %s mode, socket %s, %s\n",
-                  netdev_get_name(&dev->up), netdev_get_type(&dev->up),
-                  dev->client ? "client" : "server",
-                  dev->path ? dev->path : "(none)",
-                  vhu && vhu_dev_is_connected(vhu) ? "connected"
-                                                   : "disconnected");
-    show_warnings(s, dev);
-    if (!vhu) {
-        return;
-    }
-    vhu_dev_get_stats(vhu, &st);
-    ds_put_format(s, "  features 0x%016"PRIx64" %s\n", vhu_dev_features(vhu),
-                  vhu_features_to_string(vhu_dev_features(vhu), names,
-                                         sizeof names));
-    ds_put_format(s, "  protocol features 0x%016"PRIx64"\n",
-                  vhu_dev_protocol_features(vhu));
-    ds_put_format(s, "  mtu %d, queue pairs ready %d, n_rxq %d, n_txq %d\n",
-                  effective_mtu(dev), vhu_dev_n_ready_pairs(vhu),
-                  dev->up.n_rxq, dev->up.n_txq);
-    ds_put_format(s, "  messages %"PRIu64" rejected %"PRIu64" connects "
-                  "%"PRIu64" disconnects %"PRIu64"\n", st.msgs,
-                  st.msgs_rejected, st.connects, st.disconnects);
-    if (st.mem_faults) {
-        ds_put_format(s, "  guest memory faults %"PRIu64" (connections "
-                      "closed because guest memory shrank)\n",
-                      st.mem_faults);
-    }
-    n_mem = vhu_dev_mem_info(vhu, mem, ARRAY_SIZE(mem));
-    for (int i = 0; i < MIN(n_mem, (int) ARRAY_SIZE(mem)); i++) {
-        ds_put_format(s, "  memory region %d: gpa 0x%"PRIx64" size 0x%"PRIx64
-                      " uaddr 0x%"PRIx64" offset 0x%"PRIx64"\n", i,
-                      mem[i].gpa, mem[i].size, mem[i].uaddr,
-                      mem[i].mmap_offset);
-    }
-    if (n_mem > (int) ARRAY_SIZE(mem)) {
-        ds_put_format(s, "  (%d more memory regions)\n",
-                      n_mem - (int) ARRAY_SIZE(mem));
-    }
-    show_vrings(s, vhu);
-}
-
-static void
-netdev_vhostuser_show(struct unixctl_conn *conn, int argc,
-                      const char *argv[], void *aux OVS_UNUSED)
-{
-    struct netdev_vhostuser *dev;
-    struct ds s = DS_EMPTY_INITIALIZER;
-    bool found = false;
-
-    LIST_FOR_EACH (dev, list_node, &vhostuser_devs) {
-        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
-            continue;
-        }
-        found = true;
-        ovs_mutex_lock(&dev->mutex);
-        show_dev(&s, dev);
-        ovs_mutex_unlock(&dev->mutex);
-    }
-    if (argc > 1 && !found) {
-        unixctl_command_reply_error(conn, "no such vhostuser port");
-    } else {
-        unixctl_command_reply(conn, ds_cstr(&s));
-    }
-    ds_destroy(&s);
-}
-
 static int
 netdev_vhostuser_class_init(void)
 {
@@ -1589,8 +1006,7 @@ netdev_vhostuser_class_init(void)
     if (ovsthread_once_start(&once)) {
         vhu_set_log_fn(netdev_vhostuser_log);
         vhu_set_log_enabled_fn(netdev_vhostuser_log_enabled);
-        unixctl_command_register("vhostuser/show", "[port]", 0, 1,
-                                 netdev_vhostuser_show, NULL);
+        netdev_vhostuser_appctl_register();
         ovsthread_once_done(&once);
     }
     return 0;
