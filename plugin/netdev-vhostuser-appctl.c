@@ -6,6 +6,8 @@
  *   vhostuser/show [PORT]   each port's (or PORT's) socket, warnings,
  *                           negotiated features, memory regions and vrings,
  *                           from the library's vhu_dev_*_info() calls.
+ *   vhostuser/pool-show     the PMD threads' packet pools
+ *                           (plugin/netdev-vhostuser-pool.c).
  *
  * unixctl runs the commands in the main thread, the only thread that
  * changes the list of ports.
@@ -13,6 +15,7 @@
 #include <config.h>
 
 #include "netdev-vhostuser-private.h"
+#include "netdev-vhostuser-pool.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -150,10 +153,26 @@ netdev_vhostuser_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&s);
 }
 
+/* ovs-appctl vhostuser/pool-show. */
+
+static void
+netdev_vhostuser_pool_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                           const char *argv[] OVS_UNUSED,
+                           void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    netdev_vhostuser_pool_format(&s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
 /* Registers the commands.  The provider's class init() calls it once. */
 void
 netdev_vhostuser_appctl_register(void)
 {
     unixctl_command_register("vhostuser/show", "[port]", 0, 1,
                              netdev_vhostuser_show, NULL);
+    unixctl_command_register("vhostuser/pool-show", "", 0, 0,
+                             netdev_vhostuser_pool_show, NULL);
 }

@@ -4,10 +4,12 @@
  * PMD threads call through the class table.
  *
  *   - rxq_recv() (guest TX) dequeues a burst of the guest's frames into
- *     empty packets from the rxq's stash.
+ *     empty packets from the rxq's stash, which the PMD thread's packet
+ *     pool refills (plugin/netdev-vhostuser-pool.c).
  *   - send() (guest RX) enqueues a batch into the guest queue pair that the
  *     main thread mapped the OVS txq to, retrying up to
- *     options:tx-retries-max times while the guest makes progress.
+ *     options:tx-retries-max times while the guest makes progress, and
+ *     gives the packets to the thread's pool.
  *
  * The library's bursts only try-lock a vring, so a PMD thread never waits
  * for the control plane; send() serializes PMD threads that share a guest
@@ -19,6 +21,7 @@
 #include <config.h>
 
 #include "netdev-vhostuser-private.h"
+#include "netdev-vhostuser-pool.h"
 
 #include <errno.h>
 #include <string.h>
@@ -103,9 +106,10 @@ rxq_stash_fill(struct netdev_rxq_vhostuser *rx, uint32_t size)
         rxq_stash_free(rx);
         rx->stash_size = size;
     }
-    while (rx->n_stash < NETDEV_MAX_BURST) {
-        rx->stash[rx->n_stash++] = dp_packet_new_with_headroom(
-            size, DP_NETDEV_HEADROOM);
+    if (rx->n_stash < NETDEV_MAX_BURST) {
+        netdev_vhostuser_pool_fill(rx->stash + rx->n_stash,
+                                   NETDEV_MAX_BURST - rx->n_stash, size);
+        rx->n_stash = NETDEV_MAX_BURST;
     }
 }
 
@@ -260,6 +264,6 @@ netdev_vhostuser_send(struct netdev *netdev, int qid,
     if (sent < n) {
         atomic_add_relaxed(&q->tx_dropped, n - sent, &(uint64_t) { 0 });
     }
-    dp_packet_delete_batch(batch, true);
+    netdev_vhostuser_pool_put_batch(batch);
     return 0;
 }

@@ -76,7 +76,7 @@ check-valgrind: all $(check_PROGRAMS) tests/atlocal $(TESTSUITE)
 	  exit 1; \
 	fi
 	@rm -rf tests/valgrind && $(MKDIR_P) tests/valgrind && \
-	for prog in $(bin_PROGRAMS) $(check_PROGRAMS); do \
+	for prog in $(bin_PROGRAMS) $(sbin_PROGRAMS) $(check_PROGRAMS); do \
 	  wrapper=tests/valgrind/`basename $$prog`; \
 	  { echo '#! /bin/sh'; \
 	    echo 'exec $(VALGRIND) "$(abs_top_builddir)/'$$prog'" "$$@"'; \
@@ -112,4 +112,4 @@ $(srcdir)/tests/package.m4: $(top_srcdir)/configure.ac
 
 clean-local:
 	rm -rf tests/testsuite.dir tests/testsuite.log tests/testsuite.stamp \
-	  tests/valgrind
+	  tests/valgrind tests/valgrind.[0-9]*
