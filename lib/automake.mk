@@ -10,6 +10,7 @@ lib_libvhostuser_la_SOURCES = \
 	lib/vhu-socket.h \
 	lib/vhu-socket.c \
 	lib/vhu-private.h \
+	lib/vhu-log.h \
 	lib/vhu-log.c \
 	lib/vhu-guard.h \
 	lib/vhu-guard.c \

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define VHU_MSGS_PER_RUN 64
@@ -35,15 +34,6 @@ vhu_default_protocol_features(void)
     return (VHU_BIT(VHU_PF_MQ) | VHU_BIT(VHU_PF_REPLY_ACK)
             | VHU_BIT(VHU_PF_MTU) | VHU_BIT(VHU_PF_STATUS)
             | VHU_BIT(VHU_PF_CONFIGURE_MEM_SLOTS));
-}
-
-long long
-vhu_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* Vring locks.  The datapath only try-locks; the control side spins, which

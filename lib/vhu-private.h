@@ -15,13 +15,11 @@
 
 #include "vhu.h"
 #include "vhu-guard.h"
+#include "vhu-log.h"
 #include "vhu-mem.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
 #include "vhu-split.h"
-
-#define VHU_PRINTF(FMT, ARG1) __attribute__((format(printf, FMT, ARG1)))
-#define VHU_UNLIKELY(X) __builtin_expect(!!(X), 0)
 
 /* One vring.  Fields above 'lock' are written by the control thread only;
  * the datapath reads 'ready' and everything in 'ring' with 'lock' held.
@@ -75,35 +73,7 @@ struct vhu_dev {
     struct vhu_vring vrings[VHU_MAX_VRINGS];
 };
 
-/* vhu-log.c. */
-bool vhu_log_enabled(int level);
-void vhu_log(int level, const char *fmt, ...) VHU_PRINTF(2, 3);
-
-/* A rate limit of its own for one call site: 'burst' lines, then one every
- * 'interval_ms'. */
-struct vhu_rl {
-    int burst;
-    int interval_ms;
-    atomic_llong last_ms;       /* 0: never used. */
-    atomic_int tokens;
-    atomic_ullong dropped;
-};
-void vhu_log_rl_(struct vhu_rl *, int level, const char *fmt, ...)
-    VHU_PRINTF(3, 4);
-
-/* Rate-limited lines, for anything a frontend or guest can trigger: each
- * call site has its own budget of 10 lines, then one a second. */
-#define vhu_log_rl(LEVEL, ...) \
-    vhu_log_rl_n(10, 1000, LEVEL, __VA_ARGS__)
-#define vhu_log_rl_n(BURST, INTERVAL_MS, LEVEL, ...)                    \
-    do {                                                                \
-        static struct vhu_rl rl_ = { .burst = (BURST),                  \
-                                     .interval_ms = (INTERVAL_MS) };    \
-        vhu_log_rl_(&rl_, LEVEL, __VA_ARGS__);                          \
-    } while (0)
-
 /* vhu-dev.c. */
-long long vhu_now_ms(void);
 void vhu_vring_lock(struct vhu_vring *);
 bool vhu_vring_trylock(struct vhu_vring *);
 void vhu_vring_unlock(struct vhu_vring *);
