@@ -19,5 +19,6 @@ lib_libvhostuser_la_SOURCES = \
 	lib/vhu-split.h \
 	lib/vhu-split.c \
 	lib/vhu-net.c \
+	lib/vhu-msg.h \
 	lib/vhu-msg.c \
 	lib/vhu-dev.c

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vhu-msg.h"
+
 #define VHU_MSGS_PER_RUN 64
 
 uint64_t

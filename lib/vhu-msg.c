@@ -9,13 +9,15 @@
  * message changes nothing.  Documentation/internals/messages.rst lists every
  * request and what happens to it.
  */
-#include "vhu-private.h"
+#include "vhu-msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vhu-private.h"
 
 struct reply {
     uint32_t size;
@@ -139,8 +141,8 @@ static const struct request_info requests[VHU_REQ_MAX_] = {
         true),
 };
 
-const char *
-vhu_request_name(uint32_t request)
+static const char *
+request_name(uint32_t request)
 {
     return (request < VHU_REQ_MAX_ && requests[request].name
             ? requests[request].name : "UNKNOWN");
@@ -161,7 +163,7 @@ reject(struct vhu_dev *dev, const struct vhu_msg *msg, int error,
        const char *why)
 {
     vhu_log_rl(VHU_LOG_WARN, "%s: rejected %s (request %u): %s",
-               dev->path, vhu_request_name(msg->hdr.request),
+               dev->path, request_name(msg->hdr.request),
                msg->hdr.request, why);
     return error;
 }
@@ -265,7 +267,7 @@ vhu_msg_dispatch(struct vhu_dev *dev, struct vhu_msg *msg)
     /* Generous, for debugging a negotiation, but still bounded. */
     vhu_log_rl_n(200, 100, VHU_LOG_DBG,
                  "%s: %s (request %u, %u bytes, %d fds%s): %s",
-                 dev->path, vhu_request_name(req), req, msg->hdr.size,
+                 dev->path, request_name(req), req, msg->hdr.size,
                  msg->n_fds, msg->hdr.flags & VHU_FLAG_NEED_REPLY
                  ? ", need reply" : "", error ? strerror(error) : "ok");
     vhu_close_fds(msg->fds, msg->n_fds);

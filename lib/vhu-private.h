@@ -87,10 +87,4 @@ void vhu_dev_event(struct vhu_dev *, enum vhu_event, int vring);
 void vhu_vring_broken(struct vhu_dev *, struct vhu_vring *, int error,
                       const char *what);
 
-/* vhu-msg.c. */
-/* Handles one complete message; takes ownership of its fds.  Returns 0, or
- * an errno if the connection must be closed. */
-int vhu_msg_dispatch(struct vhu_dev *, struct vhu_msg *);
-const char *vhu_request_name(uint32_t request);
-
 #endif /* vhu-private.h */
