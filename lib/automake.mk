@@ -18,6 +18,8 @@ lib_libvhostuser_la_SOURCES = \
 	lib/vhu-mem.c \
 	lib/vhu-split.h \
 	lib/vhu-split.c \
+	lib/vhu-vring.h \
+	lib/vhu-vring.c \
 	lib/vhu-net.c \
 	lib/vhu-msg.h \
 	lib/vhu-msg.c \

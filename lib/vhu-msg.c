@@ -17,7 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vhu-log.h"
+#include "vhu-mem.h"
 #include "vhu-private.h"
+#include "vhu-socket.h"
+#include "vhu-vring.h"
 
 struct reply {
     uint32_t size;
