@@ -49,6 +49,80 @@ vhu_vring_mark_broken(struct vhu_vring *vq, int error, const char *what)
     }
 }
 
+void
+vhu_vring_set_num(struct vhu_vring *vq, uint32_t num)
+{
+    vhu_vring_lock(vq);
+    vq->num = num;
+    vq->broken = false;
+    vhu_vring_unlock(vq);
+}
+
+void
+vhu_vring_set_addr(struct vhu_vring *vq, const struct vhu_vring_addr *addr)
+{
+    vhu_vring_lock(vq);
+    vq->addr = *addr;
+    vq->addr_set = true;
+    vq->broken = false;
+    vhu_vring_unlock(vq);
+}
+
+void
+vhu_vring_set_base(struct vhu_vring *vq, uint16_t base)
+{
+    vhu_vring_lock(vq);
+    vq->ring.last_avail_idx = vq->ring.last_used_idx = base;
+    vq->broken = false;
+    vhu_vring_unlock(vq);
+}
+
+/* Installs 'fd' into '*slot', one of vq's fds, under the lock, and closes
+ * the old one. */
+static void
+swap_fd(struct vhu_vring *vq, int *slot, int fd)
+{
+    int old;
+
+    vhu_vring_lock(vq);
+    old = *slot;
+    *slot = fd;
+    vhu_vring_unlock(vq);
+    vhu_close_fds(&old, 1);
+}
+
+void
+vhu_vring_start(struct vhu_vring *vq, int kick_fd, bool enable)
+{
+    swap_fd(vq, &vq->kick_fd, kick_fd);
+    vhu_vring_lock(vq);
+    vq->started = true;
+    vq->broken = false;
+    if (enable) {
+        vq->enabled = true;
+    }
+    vhu_vring_unlock(vq);
+}
+
+void
+vhu_vring_set_call_fd(struct vhu_vring *vq, int fd)
+{
+    swap_fd(vq, &vq->call_fd, fd);
+}
+
+void
+vhu_vring_set_err_fd(struct vhu_vring *vq, int fd)
+{
+    swap_fd(vq, &vq->err_fd, fd);
+}
+
+/* 'enabled' only feeds vhu_vring_refresh(), which takes the lock. */
+void
+vhu_vring_set_enabled(struct vhu_vring *vq, bool enabled)
+{
+    vq->enabled = enabled;
+}
+
 bool
 vhu_vring_refresh(struct vhu_vring *vq, const struct vhu_mem *mem,
                   uint64_t features)

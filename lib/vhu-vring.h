@@ -3,9 +3,10 @@
  * takes, whether the datapath may use it ('ready') and whether a ring error
  * stopped it ('broken').
  *
- * vhu-vring.c owns that state.  The device (vhu-dev.c) refreshes, stops
- * and resets its vrings through the functions below and reports the
- * changes as events; the bursts (vhu-net.c) take a vring with
+ * vhu-vring.c owns that state.  The message handlers (vhu-msg.c) set a
+ * vring up through the functions below; the device (vhu-dev.c) refreshes,
+ * stops and resets its vrings through them and reports the changes as
+ * events; the bursts (vhu-net.c) take a vring with
  * vhu_vring_trylock_ready(), work on 'ring' and the counters directly, and
  * mark it broken on a ring error.  A vring knows nothing of its device:
  * what it needs of it, the memory table and the negotiated features, comes
@@ -103,6 +104,20 @@ vhu_vring_trylock_ready(struct vhu_vring *vq)
  * kind): counts and logs it and signals the err fd.  The vring stays
  * stopped until the frontend sets it up again.  Caller holds the lock. */
 void vhu_vring_mark_broken(struct vhu_vring *, int error, const char *what);
+
+/* Set-up by messages, control side.  Each clears the broken mark where the
+ * message does, and takes the lock where a burst could see the change.  None
+ * recomputes readiness: the caller follows with vhu_vring_refresh(). */
+void vhu_vring_set_num(struct vhu_vring *, uint32_t num);
+void vhu_vring_set_addr(struct vhu_vring *, const struct vhu_vring_addr *);
+void vhu_vring_set_base(struct vhu_vring *, uint16_t base);
+/* Installs 'kick_fd' (-1: none) and marks 'vq' started, and also enabled if
+ * 'enable'.  Closes the old kick fd. */
+void vhu_vring_start(struct vhu_vring *, int kick_fd, bool enable);
+/* Installs 'fd' (-1: none), closing the old one. */
+void vhu_vring_set_call_fd(struct vhu_vring *, int fd);
+void vhu_vring_set_err_fd(struct vhu_vring *, int fd);
+void vhu_vring_set_enabled(struct vhu_vring *, bool enabled);
 
 /* Readiness, control side.  Each returns true if 'vq' became ready or
  * stopped being ready. */
