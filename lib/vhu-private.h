@@ -15,15 +15,18 @@
  *   vhu-socket.c  the socket and message framing;
  *   vhu-log.c     logging and its clock.
  *
- * The headers form a graph without cycles; each file includes what it
- * uses:
- *   vhu-proto.h   <- vhu-mem.h <- vhu-split.h
- *   vhu-proto.h   <- vhu-socket.h
- *   vhu.h         <- vhu-log.h
- *   vhu.h, vhu-mem.h, vhu-split.h  <- vhu-vring.h
- *   vhu.h, vhu-guard.h, vhu-mem.h, vhu-socket.h, vhu-vring.h
- *                 <- vhu-private.h (this file)
- *   vhu-socket.h  <- vhu-msg.h
+ * Each file includes the headers it uses, and the headers include one
+ * another without a cycle:
+ *   vhu.h, vhu-proto.h, vhu-guard.h   nothing of ours
+ *   vhu-log.h                         vhu.h
+ *   vhu-mem.h, vhu-socket.h           vhu-proto.h
+ *   vhu-split.h                       vhu-mem.h, vhu-proto.h
+ *   vhu-vring.h                       vhu.h, vhu-mem.h, vhu-proto.h,
+ *                                     vhu-split.h
+ *   vhu-msg.h                         vhu-socket.h
+ *   vhu-private.h (this file)         vhu.h, vhu-guard.h, vhu-mem.h,
+ *                                     vhu-proto.h, vhu-socket.h,
+ *                                     vhu-vring.h
  * vhu-dev.c, vhu-msg.c and vhu-net.c include this file; vhu-vring.c and
  * vhu-log.c do not.
  */
