@@ -9,7 +9,8 @@
  * Lines that a frontend or guest can provoke are rate limited per call
  * site (vhu_log_rl() declares its own bucket, like OVS's
  * VLOG_RATE_LIMIT_INIT), so a flood of one kind of line can never hide
- * another kind.
+ * another kind.  The buckets run on vhu_now_ms(), the library's monotonic
+ * clock, which lives here so that logging depends on no other file of ours.
  */
 #include "vhu-log.h"
 
