@@ -10,6 +10,7 @@ lib_libvhostuser_la_SOURCES = \
 	lib/vhu-socket.h \
 	lib/vhu-socket.c \
 	lib/vhu-private.h \
+	lib/vhu-log.h \
 	lib/vhu-log.c \
 	lib/vhu-guard.h \
 	lib/vhu-guard.c \
@@ -17,6 +18,9 @@ lib_libvhostuser_la_SOURCES = \
 	lib/vhu-mem.c \
 	lib/vhu-split.h \
 	lib/vhu-split.c \
+	lib/vhu-vring.h \
+	lib/vhu-vring.c \
 	lib/vhu-net.c \
+	lib/vhu-msg.h \
 	lib/vhu-msg.c \
 	lib/vhu-dev.c

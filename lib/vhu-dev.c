@@ -1,21 +1,28 @@
 /*
  * vhu-dev.c: the device: creation and destruction, the connection in both
- * socket roles (listen, or connect with backoff), the control loop, vring
- * locks and readiness, and read-only introspection.
+ * socket roles (listen, or connect with backoff), the control loop, changes
+ * that concern every vring at once (a new memory table, a reset), events,
+ * and read-only introspection.
  *
- * Message semantics live in vhu-msg.c; this file decides when a vring may be
- * used by the datapath and makes every such change under the vring's lock.
+ * Message semantics live in vhu-msg.c.  A vring's own state, its lock and
+ * when the datapath may use it belong to vhu-vring.c; this file tells the
+ * vrings what changed on the device (memory, features) and reports what
+ * that did to them as events.
  */
 #include "vhu-private.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "vhu-log.h"
+#include "vhu-mem.h"
+#include "vhu-msg.h"
+#include "vhu-socket.h"
+#include "vhu-vring.h"
 
 #define VHU_MSGS_PER_RUN 64
 
@@ -35,37 +42,6 @@ vhu_default_protocol_features(void)
     return (VHU_BIT(VHU_PF_MQ) | VHU_BIT(VHU_PF_REPLY_ACK)
             | VHU_BIT(VHU_PF_MTU) | VHU_BIT(VHU_PF_STATUS)
             | VHU_BIT(VHU_PF_CONFIGURE_MEM_SLOTS));
-}
-
-long long
-vhu_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Vring locks.  The datapath only try-locks; the control side spins, which
- * waits at most for one burst. */
-bool
-vhu_vring_trylock(struct vhu_vring *vq)
-{
-    return !atomic_exchange_explicit(&vq->lock, 1, memory_order_acquire);
-}
-
-void
-vhu_vring_lock(struct vhu_vring *vq)
-{
-    while (!vhu_vring_trylock(vq)) {
-        sched_yield();
-    }
-}
-
-void
-vhu_vring_unlock(struct vhu_vring *vq)
-{
-    atomic_store_explicit(&vq->lock, 0, memory_order_release);
 }
 
 void
@@ -92,77 +68,12 @@ vhu_dev_event(struct vhu_dev *dev, enum vhu_event ev, int vring)
     }
 }
 
-/* A vring is starting: its base came from SET_VRING_BASE (or from where we
- * left it).  Every chain we consumed got a used entry, so the base must
- * equal used->idx.  A frontend that reconnects to a restarted backend may
- * not know the base (DPDK's virtio-user sends 0), while the used ring still
- * shows how far the old backend got: restart from used->idx, as librte_vhost
- * does.  Frames in flight at the restart may then be sent twice or lost;
- * that beats a broken ring.  A guest that claims more than 'num' entries
- * past the used index is still caught, as broken, by the first burst.
- * Caller holds the vring's lock. */
-static void
-vring_resync(struct vhu_dev *dev, int idx)
-{
-    struct vhu_split *ring = &dev->vrings[idx].ring;
-    uint16_t used_idx = __atomic_load_n(&ring->used->idx, __ATOMIC_ACQUIRE);
-
-    if (used_idx != ring->last_used_idx
-        || ring->last_avail_idx != ring->last_used_idx) {
-        vhu_log_rl(VHU_LOG_INFO, "%s: vring %d: base %u disagrees with the "
-                   "used ring's index %u; resuming from %u", dev->path, idx,
-                   ring->last_avail_idx, used_idx, used_idx);
-        ring->last_avail_idx = ring->last_used_idx = used_idx;
-    }
-}
-
 /* Recomputes whether vring 'idx' may be used, re-translating it through the
- * current memory table.  Caller holds the vring's lock. */
-static bool
-vring_refresh_locked(struct vhu_dev *dev, int idx)
-{
-    struct vhu_vring *vq = &dev->vrings[idx];
-    bool want = vq->started && vq->enabled && vq->addr_set && vq->num
-                && dev->mem && !vq->broken;
-    bool was = vq->ready, now = false;
-
-    if (want) {
-        int error = vhu_split_map(&vq->ring, dev->mem, vq->num,
-                                  vq->addr.desc_uaddr, vq->addr.avail_uaddr,
-                                  vq->addr.used_uaddr);
-        if (error) {
-            vhu_log_rl(VHU_LOG_WARN, "%s: vring %d: rings not in guest "
-                       "memory or misaligned (%s)", dev->path, idx,
-                       strerror(error));
-        } else {
-            vq->ring.event_idx = dev->features
-                                 & VHU_BIT(VHU_F_RING_EVENT_IDX);
-            vq->ring.indirect = dev->features
-                                & VHU_BIT(VHU_F_RING_INDIRECT_DESC);
-            vhu_split_disable_kicks(&vq->ring);
-            if (!was) {
-                vring_resync(dev, idx);
-            }
-            now = true;
-        }
-    }
-    /* One store: vhu_dev_vring_ready() reads 'ready' without the lock, and
-     * a vring that stays ready across a re-translation (a memory table
-     * change) must never look stopped, even for a moment. */
-    __atomic_store_n(&vq->ready, now, __ATOMIC_RELAXED);
-    return was != now;
-}
-
+ * current memory table, and reports a change. */
 void
 vhu_dev_update_vring(struct vhu_dev *dev, int idx)
 {
-    struct vhu_vring *vq = &dev->vrings[idx];
-    bool changed;
-
-    vhu_vring_lock(vq);
-    changed = vring_refresh_locked(dev, idx);
-    vhu_vring_unlock(vq);
-    if (changed) {
+    if (vhu_vring_refresh(&dev->vrings[idx], dev->mem, dev->features)) {
         vhu_dev_event(dev, VHU_EV_VRING_CHANGED, idx);
     }
 }
@@ -179,7 +90,8 @@ vhu_dev_set_mem(struct vhu_dev *dev, struct vhu_mem *mem)
     vhu_dev_lock_all(dev);
     dev->mem = mem;
     for (int i = 0; i < 2 * dev->max_queue_pairs; i++) {
-        changed[i] = vring_refresh_locked(dev, i);
+        changed[i] = vhu_vring_refresh_locked(&dev->vrings[i], dev->mem,
+                                              dev->features);
     }
     vhu_dev_unlock_all(dev);
     vhu_mem_free(old);          /* No burst holds a vring lock now. */
@@ -191,47 +103,13 @@ vhu_dev_set_mem(struct vhu_dev *dev, struct vhu_mem *mem)
     vhu_dev_event(dev, VHU_EV_MEM_CHANGED, -1);
 }
 
+/* Stops vring 'idx' (GET_VRING_BASE) and reports it if it was ready. */
 void
 vhu_dev_stop_vring(struct vhu_dev *dev, int idx)
 {
-    struct vhu_vring *vq = &dev->vrings[idx];
-    bool was;
-
-    vhu_vring_lock(vq);
-    was = vq->ready;
-    vq->ready = false;
-    vq->started = false;
-    vq->broken = false;
-    vhu_close_fds(&vq->kick_fd, 1);
-    vhu_close_fds(&vq->call_fd, 1);
-    vhu_vring_unlock(vq);
-    if (was) {
+    if (vhu_vring_stop(&dev->vrings[idx])) {
         vhu_dev_event(dev, VHU_EV_VRING_CHANGED, idx);
     }
-}
-
-void
-vhu_vring_broken(struct vhu_dev *dev, struct vhu_vring *vq, int error,
-                 const char *what)
-{
-    static const uint64_t one = 1;
-
-    vq->broken = true;
-    vq->errors++;
-    vhu_log_rl(VHU_LOG_WARN, "%s: vring %d (%s): malformed ring (%s); "
-               "vring stopped until the frontend resets it", dev->path,
-               (int) (vq - dev->vrings), what, strerror(error));
-    if (vq->err_fd >= 0 && write(vq->err_fd, &one, sizeof one) < 0) {
-        /* Nothing more to do: the error is counted and logged. */
-    }
-}
-
-static void
-vring_init(struct vhu_vring *vq)
-{
-    memset(vq, 0, sizeof *vq);
-    vq->kick_fd = vq->call_fd = vq->err_fd = -1;
-    atomic_init(&vq->lock, 0);
 }
 
 /* Forgets everything negotiated on the connection: vrings, memory and
@@ -243,16 +121,7 @@ vhu_dev_reset_state(struct vhu_dev *dev)
 
     vhu_dev_lock_all(dev);
     for (int i = 0; i < 2 * dev->max_queue_pairs; i++) {
-        struct vhu_vring *vq = &dev->vrings[i];
-
-        was_ready[i] = vq->ready;
-        vq->ready = false;
-        vhu_close_fds(&vq->kick_fd, 1);
-        vhu_close_fds(&vq->call_fd, 1);
-        vhu_close_fds(&vq->err_fd, 1);
-        vq->num = 0;
-        vq->addr_set = vq->started = vq->enabled = vq->broken = false;
-        memset(&vq->ring, 0, sizeof vq->ring);
+        was_ready[i] = vhu_vring_reset_locked(&dev->vrings[i]);
     }
     vhu_mem_free(dev->mem);
     dev->mem = NULL;
@@ -303,7 +172,7 @@ vhu_dev_create(const struct vhu_dev_config *cfg, struct vhu_dev **devp)
     dev->hdr_len = sizeof(struct vhu_net_hdr);
     vhu_msg_reader_init(&dev->reader);
     for (int i = 0; i < VHU_MAX_VRINGS; i++) {
-        vring_init(&dev->vrings[i]);
+        vhu_vring_init(&dev->vrings[i], dev->path, i);
     }
     if (!dev->client) {
         error = vhu_sock_listen(dev->path, &dev->listen_fd);
@@ -531,14 +400,8 @@ vhu_dev_n_vrings(const struct vhu_dev *dev)
 bool
 vhu_dev_vring_ready(const struct vhu_dev *dev, int vring)
 {
-    const struct vhu_vring *vq;
-
-    if ((unsigned int) vring >= 2u * dev->max_queue_pairs) {
-        return false;
-    }
-    vq = &dev->vrings[vring];
-    return (__atomic_load_n(&vq->ready, __ATOMIC_RELAXED)
-            && !__atomic_load_n(&vq->broken, __ATOMIC_RELAXED));
+    return ((unsigned int) vring < 2u * dev->max_queue_pairs
+            && vhu_vring_is_ready(&dev->vrings[vring]));
 }
 
 int
@@ -553,47 +416,14 @@ vhu_dev_n_ready_pairs(const struct vhu_dev *dev)
     return n;
 }
 
-static uint64_t
-load_counter(const uint64_t *p)
-{
-    return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-
 int
 vhu_dev_vring_info(struct vhu_dev *dev, int vring,
                    struct vhu_vring_info *info)
 {
-    struct vhu_vring *vq;
-
     if ((unsigned int) vring >= 2u * dev->max_queue_pairs) {
         return EINVAL;
     }
-    vq = &dev->vrings[vring];
-    memset(info, 0, sizeof *info);
-    /* No lock: only the control thread, which is us, maps, re-translates or
-     * unmaps rings, so the ring stays mapped while we read its indexes, and
-     * a datapath burst on this vring is never made to miss its try-lock by
-     * a statistics read. */
-    info->enabled = vq->enabled;
-    info->started = vq->started;
-    info->ready = vq->ready;
-    info->broken = vq->broken;
-    info->size = vq->num;
-    info->last_avail_idx = vq->ring.last_avail_idx;
-    info->last_used_idx = vq->ring.last_used_idx;
-    if (vq->ready) {
-        info->avail_idx = __atomic_load_n(&vq->ring.avail->idx,
-                                          __ATOMIC_RELAXED);
-        info->used_idx = __atomic_load_n(&vq->ring.used->idx,
-                                         __ATOMIC_RELAXED);
-    }
-    info->has_kick = vq->kick_fd >= 0;
-    info->has_call = vq->call_fd >= 0;
-    info->packets = load_counter(&vq->packets);
-    info->bytes = load_counter(&vq->bytes);
-    info->drops = load_counter(&vq->drops);
-    info->errors = load_counter(&vq->errors);
-    info->notifications = load_counter(&vq->notifications);
+    vhu_vring_get_info(&dev->vrings[vring], info);
     return 0;
 }
 

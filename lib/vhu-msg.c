@@ -9,13 +9,19 @@
  * message changes nothing.  Documentation/internals/messages.rst lists every
  * request and what happens to it.
  */
-#include "vhu-private.h"
+#include "vhu-msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vhu-log.h"
+#include "vhu-mem.h"
+#include "vhu-private.h"
+#include "vhu-socket.h"
+#include "vhu-vring.h"
 
 struct reply {
     uint32_t size;
@@ -139,8 +145,8 @@ static const struct request_info requests[VHU_REQ_MAX_] = {
         true),
 };
 
-const char *
-vhu_request_name(uint32_t request)
+static const char *
+request_name(uint32_t request)
 {
     return (request < VHU_REQ_MAX_ && requests[request].name
             ? requests[request].name : "UNKNOWN");
@@ -161,7 +167,7 @@ reject(struct vhu_dev *dev, const struct vhu_msg *msg, int error,
        const char *why)
 {
     vhu_log_rl(VHU_LOG_WARN, "%s: rejected %s (request %u): %s",
-               dev->path, vhu_request_name(msg->hdr.request),
+               dev->path, request_name(msg->hdr.request),
                msg->hdr.request, why);
     return error;
 }
@@ -265,7 +271,7 @@ vhu_msg_dispatch(struct vhu_dev *dev, struct vhu_msg *msg)
     /* Generous, for debugging a negotiation, but still bounded. */
     vhu_log_rl_n(200, 100, VHU_LOG_DBG,
                  "%s: %s (request %u, %u bytes, %d fds%s): %s",
-                 dev->path, vhu_request_name(req), req, msg->hdr.size,
+                 dev->path, request_name(req), req, msg->hdr.size,
                  msg->n_fds, msg->hdr.flags & VHU_FLAG_NEED_REPLY
                  ? ", need reply" : "", error ? strerror(error) : "ok");
     vhu_close_fds(msg->fds, msg->n_fds);
@@ -485,10 +491,7 @@ set_vring_num(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     if (vq->started) {
         return reject(dev, msg, EBUSY, "vring is running");
     }
-    vhu_vring_lock(vq);
-    vq->num = num;
-    vq->broken = false;
-    vhu_vring_unlock(vq);
+    vhu_vring_set_num(vq, num);
     vhu_dev_update_vring(dev, vring);
     return 0;
 }
@@ -507,11 +510,7 @@ set_vring_addr(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     if (addr.flags & VHU_VRING_F_LOG) {
         return reject(dev, msg, ENOTSUP, "dirty logging is not offered");
     }
-    vhu_vring_lock(vq);
-    vq->addr = addr;
-    vq->addr_set = true;
-    vq->broken = false;
-    vhu_vring_unlock(vq);
+    vhu_vring_set_addr(vq, &addr);
     vhu_dev_update_vring(dev, vring);
     return 0;
 }
@@ -529,10 +528,7 @@ set_vring_base(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     if (vq->started) {
         return reject(dev, msg, EBUSY, "vring is running");
     }
-    vhu_vring_lock(vq);
-    vq->ring.last_avail_idx = vq->ring.last_used_idx = base;
-    vq->broken = false;
-    vhu_vring_unlock(vq);
+    vhu_vring_set_base(vq, base);
     return 0;
 }
 
@@ -549,35 +545,21 @@ get_vring_base(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     return 0;
 }
 
-/* Installs the fd (or none) from a SET_VRING_KICK/CALL/ERR message into
- * '*slot' under the vring lock, closing the old one. */
-static void
-swap_vring_fd(struct vhu_vring *vq, struct vhu_msg *msg, int *slot)
+/* Takes the fd of a SET_VRING_KICK/CALL/ERR message, or -1 for NOFD. */
+static int
+take_vring_fd(struct vhu_msg *msg)
 {
-    int fd = msg->n_fds ? take_fd(msg, 0) : -1;
-    int old;
-
-    vhu_vring_lock(vq);
-    old = *slot;
-    *slot = fd;
-    vhu_vring_unlock(vq);
-    vhu_close_fds(&old, 1);
+    return msg->n_fds ? take_fd(msg, 0) : -1;
 }
 
 static int
 set_vring_kick(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
                struct reply *reply)
 {
-    struct vhu_vring *vq = &dev->vrings[vring];
+    /* Without PROTOCOL_FEATURES, rings start enabled. */
+    bool enable = !(dev->features & VHU_BIT(VHU_F_PROTOCOL_FEATURES));
 
-    swap_vring_fd(vq, msg, &vq->kick_fd);
-    vhu_vring_lock(vq);
-    vq->started = true;
-    vq->broken = false;
-    if (!(dev->features & VHU_BIT(VHU_F_PROTOCOL_FEATURES))) {
-        vq->enabled = true;     /* Without it, rings start enabled. */
-    }
-    vhu_vring_unlock(vq);
+    vhu_vring_start(&dev->vrings[vring], take_vring_fd(msg), enable);
     vhu_dev_update_vring(dev, vring);
     return 0;
 }
@@ -619,8 +601,7 @@ set_vring_call(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     int error = check_notify_fd(dev, msg);
 
     if (!error) {
-        swap_vring_fd(&dev->vrings[vring], msg,
-                      &dev->vrings[vring].call_fd);
+        vhu_vring_set_call_fd(&dev->vrings[vring], take_vring_fd(msg));
     }
     return error;
 }
@@ -632,7 +613,7 @@ set_vring_err(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     int error = check_notify_fd(dev, msg);
 
     if (!error) {
-        swap_vring_fd(&dev->vrings[vring], msg, &dev->vrings[vring].err_fd);
+        vhu_vring_set_err_fd(&dev->vrings[vring], take_vring_fd(msg));
     }
     return error;
 }
@@ -646,7 +627,7 @@ set_vring_enable(struct vhu_dev *dev, struct vhu_msg *msg, int vring,
     if (enable > 1) {
         return reject(dev, msg, EINVAL, "enable flag not 0 or 1");
     }
-    dev->vrings[vring].enabled = enable;
+    vhu_vring_set_enabled(&dev->vrings[vring], enable);
     vhu_dev_update_vring(dev, vring);
     return 0;
 }

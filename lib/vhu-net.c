@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vhu-split.h"
+#include "vhu-vring.h"
+
 /* A position inside a chain's segments. */
 struct cursor {
     const struct vhu_chain *chain;
@@ -100,15 +103,7 @@ burst_begin(struct vhu_dev *dev, int vring)
         return NULL;
     }
     vq = &dev->vrings[vring];
-    if (!__atomic_load_n(&vq->ready, __ATOMIC_RELAXED)
-        || !vhu_vring_trylock(vq)) {
-        return NULL;
-    }
-    if (!vq->ready || vq->broken) {
-        vhu_vring_unlock(vq);
-        return NULL;
-    }
-    return vq;
+    return vhu_vring_trylock_ready(vq) ? vq : NULL;
 }
 
 static void
@@ -175,7 +170,7 @@ vhu_dequeue_burst(struct vhu_dev *dev, int vring, struct vhu_pkt *pkts,
         ring->last_avail_idx++;
     }
     if (error) {
-        vhu_vring_broken(dev, vq, error, "guest TX");
+        vhu_vring_mark_broken(vq, error, "guest TX");
     }
     burst_end(vq, old_used);
     return filled;
@@ -272,7 +267,7 @@ vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
         }
     }
     if (error && error != EAGAIN) {
-        vhu_vring_broken(dev, vq, error, "guest RX");
+        vhu_vring_mark_broken(vq, error, "guest RX");
     }
     burst_end(vq, old_used);
     if (n_dropped) {

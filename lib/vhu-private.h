@@ -1,15 +1,38 @@
 /*
- * vhu-private.h: state shared by the library's own files, never by users.
+ * vhu-private.h: the device, struct vhu_dev, shared by the library's own
+ * files and never by users (they see an opaque pointer in vhu.h).
  *
- * Ownership: vhu-dev.c owns the device and connection lifecycle and vring
- * readiness; vhu-msg.c owns the request table and handlers; vhu-mem.c owns
- * guest memory; vhu-split.c owns ring access; vhu-net.c owns the bursts;
- * vhu-log.c owns logging.
+ * Ownership, one job per file:
+ *   vhu-dev.c     the device, the connection in both roles, the control
+ *                 loop, device-wide changes (memory table, reset) and
+ *                 events, introspection;
+ *   vhu-msg.c     the request table, the dispatcher and the handlers;
+ *   vhu-vring.c   each vring's state, lock, readiness and broken mark;
+ *   vhu-net.c     the virtio-net bursts;
+ *   vhu-split.c   split ring access;
+ *   vhu-mem.c     guest memory;
+ *   vhu-guard.c   surviving SIGBUS from guest memory;
+ *   vhu-socket.c  the socket and message framing;
+ *   vhu-log.c     logging and its clock.
+ *
+ * Each file includes the headers it uses, and the headers include one
+ * another without a cycle:
+ *   vhu.h, vhu-proto.h, vhu-guard.h   nothing of ours
+ *   vhu-log.h                         vhu.h
+ *   vhu-mem.h, vhu-socket.h           vhu-proto.h
+ *   vhu-split.h                       vhu-mem.h, vhu-proto.h
+ *   vhu-vring.h                       vhu.h, vhu-mem.h, vhu-proto.h,
+ *                                     vhu-split.h
+ *   vhu-msg.h                         vhu-socket.h
+ *   vhu-private.h (this file)         vhu.h, vhu-guard.h, vhu-mem.h,
+ *                                     vhu-proto.h, vhu-socket.h,
+ *                                     vhu-vring.h
+ * vhu-dev.c, vhu-msg.c and vhu-net.c include this file; vhu-vring.c and
+ * vhu-log.c do not.
  */
 #ifndef VHU_PRIVATE_H
 #define VHU_PRIVATE_H 1
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,33 +41,7 @@
 #include "vhu-mem.h"
 #include "vhu-proto.h"
 #include "vhu-socket.h"
-#include "vhu-split.h"
-
-#define VHU_PRINTF(FMT, ARG1) __attribute__((format(printf, FMT, ARG1)))
-#define VHU_UNLIKELY(X) __builtin_expect(!!(X), 0)
-
-/* One vring.  Fields above 'lock' are written by the control thread only;
- * the datapath reads 'ready' and everything in 'ring' with 'lock' held.
- * Cache-line aligned so that threads on different vrings share no line. */
-struct __attribute__((aligned(64))) vhu_vring {
-    /* Set up by messages. */
-    uint32_t num;                       /* 0 until SET_VRING_NUM. */
-    struct vhu_vring_addr addr;
-    bool addr_set;
-    bool started;                       /* A kick fd (or NOFD) arrived. */
-    bool enabled;
-    int kick_fd, call_fd, err_fd;       /* -1 if none. */
-
-    atomic_int lock;                    /* 1 while a thread holds it. */
-
-    /* Datapath state, under 'lock'. */
-    bool ready;                         /* Translated, started, enabled. */
-    bool broken;                        /* A ring error stopped it. */
-    struct vhu_split ring;
-
-    /* Counters, written under 'lock', read anywhere (relaxed). */
-    uint64_t packets, bytes, drops, errors, notifications;
-};
+#include "vhu-vring.h"
 
 struct vhu_dev {
     char *path;
@@ -75,38 +72,9 @@ struct vhu_dev {
     struct vhu_vring vrings[VHU_MAX_VRINGS];
 };
 
-/* vhu-log.c. */
-bool vhu_log_enabled(int level);
-void vhu_log(int level, const char *fmt, ...) VHU_PRINTF(2, 3);
-
-/* A rate limit of its own for one call site: 'burst' lines, then one every
- * 'interval_ms'. */
-struct vhu_rl {
-    int burst;
-    int interval_ms;
-    atomic_llong last_ms;       /* 0: never used. */
-    atomic_int tokens;
-    atomic_ullong dropped;
-};
-void vhu_log_rl_(struct vhu_rl *, int level, const char *fmt, ...)
-    VHU_PRINTF(3, 4);
-
-/* Rate-limited lines, for anything a frontend or guest can trigger: each
- * call site has its own budget of 10 lines, then one a second. */
-#define vhu_log_rl(LEVEL, ...) \
-    vhu_log_rl_n(10, 1000, LEVEL, __VA_ARGS__)
-#define vhu_log_rl_n(BURST, INTERVAL_MS, LEVEL, ...)                    \
-    do {                                                                \
-        static struct vhu_rl rl_ = { .burst = (BURST),                  \
-                                     .interval_ms = (INTERVAL_MS) };    \
-        vhu_log_rl_(&rl_, LEVEL, __VA_ARGS__);                          \
-    } while (0)
-
-/* vhu-dev.c. */
-long long vhu_now_ms(void);
-void vhu_vring_lock(struct vhu_vring *);
-bool vhu_vring_trylock(struct vhu_vring *);
-void vhu_vring_unlock(struct vhu_vring *);
+/* vhu-dev.c: changes to the device that the message handlers make.  Each
+ * takes the vring locks it needs and reports what changed through the
+ * device's event callback. */
 void vhu_dev_lock_all(struct vhu_dev *);
 void vhu_dev_unlock_all(struct vhu_dev *);
 void vhu_dev_update_vring(struct vhu_dev *, int idx);
@@ -114,13 +82,5 @@ void vhu_dev_set_mem(struct vhu_dev *, struct vhu_mem *);
 void vhu_dev_stop_vring(struct vhu_dev *, int idx);
 void vhu_dev_reset_state(struct vhu_dev *);
 void vhu_dev_event(struct vhu_dev *, enum vhu_event, int vring);
-void vhu_vring_broken(struct vhu_dev *, struct vhu_vring *, int error,
-                      const char *what);
-
-/* vhu-msg.c. */
-/* Handles one complete message; takes ownership of its fds.  Returns 0, or
- * an errno if the connection must be closed. */
-int vhu_msg_dispatch(struct vhu_dev *, struct vhu_msg *);
-const char *vhu_request_name(uint32_t request);
 
 #endif /* vhu-private.h */
