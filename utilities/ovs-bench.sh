@@ -134,7 +134,8 @@ done
     || die "needs root (network namespaces for the userspace datapaths, hugepages for OVS-DPDK)"
 
 ours_vswitchd=$builddir/utilities/ovs-vswitchd
-dpdk_vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+# OVS_BENCH_DPDK_VSWITCHD may name another OVS-DPDK build's ovs-vswitchd.
+dpdk_vswitchd=${OVS_BENCH_DPDK_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 PATH=$ovs_builddir/utilities:$ovs_builddir/ovsdb:$PATH
 [ -x "$ours_vswitchd" ] || die "$ours_vswitchd not found: run make first"
 for prog in ovsdb-tool ovsdb-server ovs-vsctl ovs-appctl ovs-ofctl \
@@ -148,7 +149,7 @@ have_side() {
 }
 alone_reason=
 if have_side ovs-dpdk && [ ! -x "$dpdk_vswitchd" ]; then
-    alone_reason="$dpdk_vswitchd is not installed (apt-get install openvswitch-switch-dpdk)"
+    alone_reason="$dpdk_vswitchd not found: install Debian's openvswitch-switch-dpdk (apt-get install openvswitch-switch-dpdk)"
     sides=ours
 fi
 have_side ours || have_side ovs-dpdk || die "no side to run"
@@ -714,7 +715,8 @@ for size in $sizes; do
 done
 
 echo
-echo "Medians per side, and per-pair ratios ours/OVS-DPDK (min median max):"
+echo "Per frame size and flow: runs in which a busy poller got under 90% of its CPU"
+echo "(runs*), each side's medians, and the per-pair ratios ours/OVS-DPDK (min median max):"
 awk -v sizes="$sizes" -v flows="$flows" '
     function median(a, n,    i, j, t) {
         for (i = 2; i <= n; i++)
@@ -728,15 +730,17 @@ awk -v sizes="$sizes" -v flows="$flows" '
         return sprintf("%5.2f %5.2f %5.2f", a[1], m, a[n])
     }
     { mpps[$1, $2, $3, $4] = $5; cpp[$1, $2, $3, $4] = $7
-      seen[$1] = 1; np[$2, $3] = $4 > np[$2, $3] ? $4 : np[$2, $3] }
+      seen[$1] = 1; np[$2, $3] = $4 > np[$2, $3] ? $4 : np[$2, $3]
+      runs[$2, $3]++; if ($13 < 90 || $14 < 90) shared[$2, $3]++ }
     END {
-        printf "%5s %-6s %10s %10s %10s %10s   %-17s   %-17s\n", "size", "flow",
-               "ours Mpps", "cyc/pkt", "dpdk Mpps", "cyc/pkt",
+        printf "%5s %-6s %6s %10s %10s %10s %10s   %-17s   %-17s\n", "size",
+               "flow", "runs*", "ours Mpps", "cyc/pkt", "dpdk Mpps", "cyc/pkt",
                "Mpps ratio", "cyc/pkt ratio"
         ns = split(sizes, S, " "); nf = split(flows, F, " ")
         for (i = 1; i <= ns; i++) for (j = 1; j <= nf; j++) {
             s = S[i]; f = F[j]; n = np[s, f]
-            line = sprintf("%5d %-6s", s, f)
+            line = sprintf("%5d %-6s %6s", s, f,
+                           (shared[s, f] + 0) "/" runs[s, f])
             for (k = 1; k <= 2; k++) {
                 side = k == 1 ? "ours" : "ovs-dpdk"
                 if (!seen[side]) { line = line sprintf(" %10s %10s", "-", "-"); continue }
