@@ -314,9 +314,6 @@ fail_with_logs() {
 
 # --- Per-side commands ----------------------------------------------------
 
-sdir() {
-    echo "$dir/$1"
-}
 tp_fd() {
     case $1 in ours) echo 7 ;; *) echo 8 ;; esac
 }
@@ -406,14 +403,16 @@ dp_counters() {
                        for (j = 1; j <= 2; j++) {
                            p = "p" i; d = j == 1 ? "RX" : "TX"
                            if (v[p, d, "packets"] == "") exit 1
-                           printf "%d %d ", v[p, d, "packets"], v[p, d, "dropped"]
+                           printf "%.0f %.0f ", v[p, d, "packets"], v[p, d, "dropped"]
                        }
                    printf "\n" }' \
         || fail_with_logs $1 "no port statistics from dpctl/show"
 }
 
-# pmd_stats SIDE: "packets busy-cycles idle-cycles max-busy-%" summed over
-# the PMD threads, from pmd-stats-show.
+# pmd_stats SIDE: "packets busy-cycles idle-cycles max-busy-% threads",
+# summed over the PMD threads, from pmd-stats-show.  (Counters go through
+# awk as doubles, exact up to 2^53, and out with %.0f: mawk's %d stops at
+# 2^31.)
 pmd_stats() {
     appctl $1 dpif-netdev/pmd-stats-show |
         awk 'function flush() {
@@ -430,7 +429,7 @@ pmd_stats() {
              t && /^  processing cycles:/ { busy = $3; sbusy += $3 }
              END { flush()
                    if (!n) exit 1
-                   printf "%d %d %d %.1f\n", pk, sbusy, sidle, max }' \
+                   printf "%.0f %.0f %.0f %.1f %d\n", pk, sbusy, sidle, max, n }' \
         || fail_with_logs $1 "no PMD thread in pmd-stats-show"
 }
 
@@ -631,20 +630,21 @@ run_one() {
     msg=$(alive $side) || fail_with_logs $side "$msg"
 
     # Fields: 1-4 side size flow pair, 5-6 times, 7-14 and 15-22 the
-    # ports' counters (p1 rx rxd tx txd, p2 rx rxd tx txd), 23-26 the PMD
-    # threads (packets busy idle max-busy%), 27-29 and 30-32 testpmd's
-    # (tx txd rx), 33-36 and 37-40 CPU times (see cpu_times).
+    # ports' counters (p1 rx rxd tx txd, p2 rx rxd tx txd), 23-27 the PMD
+    # threads (packets busy idle max-busy% threads), 28-30 and 31-33
+    # testpmd's (tx txd rx), 34-37 and 38-41 CPU times (see cpu_times).
     echo "$side $size $flow $pair $t0 $t1 $d0 $d1 $pmd $f0 $f1 $c0 $c1" |
         awk '{ side = $1; size = $2; flow = $3; pair = $4
                secs = $6 - $5
                rx = $15 + $19 - $7 - $11; rxd = $16 + $20 - $8 - $12
                tx = $17 + $21 - $9 - $13; txd = $18 + $22 - $10 - $14
-               pk = $23; busy = $24; idle = $25; maxbusy = $26
-               gtx = $30 - $27; gdrop = $31 - $28
-               pcpu = $34 ? 100 * ($37 - $33) / ($34 * secs * 1e9) : 0
-               gcpu = $36 ? 100 * ($39 - $35) / ($36 * secs * 1e9) : 0
+               pk = $23; busy = $24; idle = $25; maxbusy = $26; npmd = $27
+               gtx = $31 - $28; gdrop = $32 - $29
+               pcpu = $35 ? 100 * ($38 - $34) / ($35 * secs * 1e9) : 0
+               gcpu = $37 ? 100 * ($40 - $36) / ($37 * secs * 1e9) : 0
                mpps = tx / secs / 1e6
                cpp = pk ? busy / pk : 0
+               ghz = npmd ? (busy + idle) / (npmd * secs * 1e9) : 0
                refused = gtx + gdrop ? 100 * gdrop / (gtx + gdrop) : 0
                lost = rx + rxd ? 100 * (rxd + txd) / (rx + rxd) : 0
                pace = maxbusy >= 95 ? "ovs" : "generator"
@@ -652,9 +652,9 @@ run_one() {
                printf "%-8s %5d %-6s %4d %8.3f %6.1f %8.1f %5.0f%% %5.0f%% %7.1f%% %6.2f%% %s\n",
                       side, size, flow, pair, mpps, maxbusy, cpp, pcpu, gcpu,
                       refused, lost, pace
-               printf "%s %d %s %d %.6f %.1f %.2f %.2f %.4f %s %d %.3f %.1f %.1f\n",
+               printf "%s %d %s %d %.6f %.1f %.2f %.2f %.4f %s %.0f %.3f %.1f %.1f %.3f\n",
                       side, size, flow, pair, mpps, maxbusy, cpp, refused,
-                      lost, pace, tx, secs, pcpu, gcpu >> "'"$results"'"
+                      lost, pace, tx, secs, pcpu, gcpu, ghz >> "'"$results"'"
              }'
     # A run that forwarded nothing is broken, not slow.
     tail -1 "$results" | awk '{ exit !($11 > 0) }' \
@@ -663,105 +663,114 @@ run_one() {
 
 # --- Main -----------------------------------------------------------------
 
-echo "ovs-bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n), $(nproc) CPUs: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
-echo "ovs-bench: sandbox $dir"
-if [ -n "$alone_reason" ]; then
-    echo "ovs-bench: *** OVS-DPDK side skipped: $alone_reason"
-    echo "ovs-bench: *** running our side alone: no ratios"
-fi
-echo "ovs-bench: PMD threads on CPU(s) $pmd_cores (pmd-cpu-mask=$pmd_mask), testpmd forwarding lcore(s) on $gen_cores, housekeeping on $hk_list"
-[ -z "$overlap" ] \
-    || echo "ovs-bench: warning: CPU(s)$overlap carry both a PMD thread and a generator lcore"
-echo "ovs-bench: $pairs pair(s) of runs, ${warmup} s warm-up + ${secs} s measured; $queues queue pair(s); sizes $sizes; flows $flows"
-
-if have_side ovs-dpdk; then
-    # OVS-DPDK runs with --in-memory, which needs hugepages (no mount).
-    cur=$(cat /proc/sys/vm/nr_hugepages)
-    free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-    if [ "$free" -lt "$hugepages" ]; then
-        old_hugepages=$cur
-        echo $((cur + hugepages - free)) > /proc/sys/vm/nr_hugepages || true
-        free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-        [ "$free" -ge "$hugepages" ] \
-            || die "could reserve only $free free 2 MiB hugepages of the $hugepages OVS-DPDK needs (--hugepages)"
-        echo "ovs-bench: vm.nr_hugepages $cur -> $(cat /proc/sys/vm/nr_hugepages) (put back at exit)"
+# All of it in a function, read whole before it runs: bash reads a script
+# as it goes, and an edit to this file during a run would otherwise be
+# read in the middle.
+main() {
+    echo "ovs-bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n), $(nproc) CPUs: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+    echo "ovs-bench: sandbox $dir"
+    if [ -n "$alone_reason" ]; then
+        echo "ovs-bench: *** OVS-DPDK side skipped: $alone_reason"
+        echo "ovs-bench: *** running our side alone: no ratios"
     fi
-fi
+    echo "ovs-bench: PMD threads on CPU(s) $pmd_cores (pmd-cpu-mask=$pmd_mask), testpmd forwarding lcore(s) on $gen_cores, housekeeping on $hk_list"
+    [ -z "$overlap" ] \
+        || echo "ovs-bench: warning: CPU(s)$overlap carry both a PMD thread and a generator lcore"
+    echo "ovs-bench: $pairs pair(s) of runs, ${warmup} s warm-up + ${secs} s measured; $queues queue pair(s); sizes $sizes; flows $flows"
 
-for side in ours ovs-dpdk; do
-    if have_side $side; then
-        start_side $side
-        if [ $side = ours ]; then
-            echo "ovs-bench: ours: $("$ours_vswitchd" --version | head -1), ports vhostuserclient"
-        else
-            echo "ovs-bench: ovs-dpdk: $("$dpdk_vswitchd" --version | sed -n 1p) with $("$dpdk_vswitchd" --version | sed -n 's/^DPDK/DPDK/p'), ports dpdkvhostuserclient"
+    if have_side ovs-dpdk; then
+        # OVS-DPDK runs with --in-memory, which needs hugepages (no mount).
+        cur=$(cat /proc/sys/vm/nr_hugepages)
+        free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+        if [ "$free" -lt "$hugepages" ]; then
+            old_hugepages=$cur
+            echo $((cur + hugepages - free)) > /proc/sys/vm/nr_hugepages || true
+            free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+            [ "$free" -ge "$hugepages" ] \
+                || die "could reserve only $free free 2 MiB hugepages of the $hugepages OVS-DPDK needs (--hugepages)"
+            echo "ovs-bench: vm.nr_hugepages $cur -> $(cat /proc/sys/vm/nr_hugepages) (put back at exit)"
         fi
     fi
-done
-echo "ovs-bench: testpmd (DPDK $(dpkg-query -W -f '${Version}' dpdk-dev 2>/dev/null || echo '?')) flowgen, 256 UDP flows each way: testpmd port 0 <-> p1 <-> p2 <-> testpmd port 1"
 
-echo
-printf '%-8s %5s %-6s %4s %8s %6s %8s %6s %6s %8s %7s %s\n' \
-       side size flow pair Mpps busy% cyc/pkt pmdcpu gencpu refused lost pace
-for size in $sizes; do
-    for flow in $flows; do
-        for pair in $(seq $pairs); do
-            for side in ours ovs-dpdk; do
-                have_side $side || continue
-                run_one $side $size $flow $pair
+    for side in ours ovs-dpdk; do
+        if have_side $side; then
+            start_side $side
+            if [ $side = ours ]; then
+                echo "ovs-bench: ours: $("$ours_vswitchd" --version | head -1), ports vhostuserclient"
+            else
+                echo "ovs-bench: ovs-dpdk: $("$dpdk_vswitchd" --version | sed -n 1p) with $("$dpdk_vswitchd" --version | sed -n 's/^DPDK/DPDK/p'), ports dpdkvhostuserclient"
+            fi
+        fi
+    done
+    echo "ovs-bench: testpmd (DPDK $(dpkg-query -W -f '${Version}' dpdk-dev 2>/dev/null || echo '?')) flowgen, 256 UDP flows each way: testpmd port 0 <-> p1 <-> p2 <-> testpmd port 1"
+
+    echo
+    printf '%-8s %5s %-6s %4s %8s %6s %8s %6s %6s %8s %7s %s\n' \
+           side size flow pair Mpps busy% cyc/pkt pmdcpu gencpu refused lost pace
+    for size in $sizes; do
+        for flow in $flows; do
+            for pair in $(seq $pairs); do
+                for side in ours ovs-dpdk; do
+                    have_side $side || continue
+                    run_one $side $size $flow $pair
+                done
             done
         done
     done
-done
 
-echo
-echo "Per frame size and flow: runs in which a busy poller got under 90% of its CPU"
-echo "(runs*), each side's medians, and the per-pair ratios ours/OVS-DPDK (min median max):"
-awk -v sizes="$sizes" -v flows="$flows" '
-    function median(a, n,    i, j, t) {
-        for (i = 2; i <= n; i++)
-            for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-                t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-            }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    function sorted_min_med_max(a, n,    m) {
-        m = median(a, n)
-        return sprintf("%5.2f %5.2f %5.2f", a[1], m, a[n])
-    }
-    { mpps[$1, $2, $3, $4] = $5; cpp[$1, $2, $3, $4] = $7
-      seen[$1] = 1; np[$2, $3] = $4 > np[$2, $3] ? $4 : np[$2, $3]
-      runs[$2, $3]++; if ($13 < 90 || $14 < 90) shared[$2, $3]++ }
-    END {
-        printf "%5s %-6s %6s %10s %10s %10s %10s   %-17s   %-17s\n", "size",
-               "flow", "runs*", "ours Mpps", "cyc/pkt", "dpdk Mpps", "cyc/pkt",
-               "Mpps ratio", "cyc/pkt ratio"
-        ns = split(sizes, S, " "); nf = split(flows, F, " ")
-        for (i = 1; i <= ns; i++) for (j = 1; j <= nf; j++) {
-            s = S[i]; f = F[j]; n = np[s, f]
-            line = sprintf("%5d %-6s %6s", s, f,
-                           (shared[s, f] + 0) "/" runs[s, f])
-            for (k = 1; k <= 2; k++) {
-                side = k == 1 ? "ours" : "ovs-dpdk"
-                if (!seen[side]) { line = line sprintf(" %10s %10s", "-", "-"); continue }
-                delete a; delete b
-                for (p = 1; p <= n; p++) { a[p] = mpps[side, s, f, p]; b[p] = cpp[side, s, f, p] }
-                line = line sprintf(" %10.3f %10.1f", median(a, n), median(b, n))
-            }
-            if (seen["ours"] && seen["ovs-dpdk"]) {
-                delete a; delete b; m = 0
-                for (p = 1; p <= n; p++)
-                    if (mpps["ovs-dpdk", s, f, p] > 0 && cpp["ovs-dpdk", s, f, p] > 0) {
-                        m++
-                        a[m] = mpps["ours", s, f, p] / mpps["ovs-dpdk", s, f, p]
-                        b[m] = cpp["ours", s, f, p] / cpp["ovs-dpdk", s, f, p]
-                    }
-                if (m) line = line "   " sorted_min_med_max(a, m) "   " sorted_min_med_max(b, m)
-            }
-            print line
-        }
-    }' "$results"
-if [ -n "$alone_reason" ]; then
     echo
-    echo "ovs-bench: *** no OVS-DPDK figures: $alone_reason"
-fi
+    echo "Per frame size and flow: runs in which a busy poller got under 90% of its CPU"
+    echo "(runs*), each side's medians, and the per-pair ratios ours/OVS-DPDK (min median max):"
+    awk -v sizes="$sizes" -v flows="$flows" '
+        function median(a, n,    i, j, t) {
+            for (i = 2; i <= n; i++)
+                for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+                    t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+                }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        function sorted_min_med_max(a, n,    m) {
+            m = median(a, n)
+            return sprintf("%5.2f %5.2f %5.2f", a[1], m, a[n])
+        }
+        { mpps[$1, $2, $3, $4] = $5; cpp[$1, $2, $3, $4] = $7
+          seen[$1] = 1; np[$2, $3] = $4 > np[$2, $3] ? $4 : np[$2, $3]
+          runs[$2, $3]++; if ($13 < 90 || $14 < 90) shared[$2, $3]++ }
+        END {
+            printf "%5s %-6s %6s %10s %10s %10s %10s   %-17s   %-17s\n", "size",
+                   "flow", "runs*", "ours Mpps", "cyc/pkt", "dpdk Mpps", "cyc/pkt",
+                   "Mpps ratio", "cyc/pkt ratio"
+            ns = split(sizes, S, " "); nf = split(flows, F, " ")
+            for (i = 1; i <= ns; i++) for (j = 1; j <= nf; j++) {
+                s = S[i]; f = F[j]; n = np[s, f]
+                line = sprintf("%5d %-6s %6s", s, f,
+                               (shared[s, f] + 0) "/" runs[s, f])
+                for (k = 1; k <= 2; k++) {
+                    side = k == 1 ? "ours" : "ovs-dpdk"
+                    if (!seen[side]) { line = line sprintf(" %10s %10s", "-", "-"); continue }
+                    delete a; delete b
+                    for (p = 1; p <= n; p++) { a[p] = mpps[side, s, f, p]; b[p] = cpp[side, s, f, p] }
+                    line = line sprintf(" %10.3f %10.1f", median(a, n), median(b, n))
+                }
+                if (seen["ours"] && seen["ovs-dpdk"]) {
+                    delete a; delete b; m = 0
+                    for (p = 1; p <= n; p++)
+                        if (mpps["ovs-dpdk", s, f, p] > 0 && cpp["ovs-dpdk", s, f, p] > 0) {
+                            m++
+                            a[m] = mpps["ours", s, f, p] / mpps["ovs-dpdk", s, f, p]
+                            b[m] = cpp["ours", s, f, p] / cpp["ovs-dpdk", s, f, p]
+                        }
+                    if (m) line = line "   " sorted_min_med_max(a, m) "   " sorted_min_med_max(b, m)
+                }
+                print line
+            }
+        }' "$results"
+    # The PMD threads count cycles with the TSC: its rate, as they saw it.
+    awk '{ n++; g += $15 } END { if (n) printf "\nPMD cycles are TSC cycles, %.2f GHz here.\n", g / n }' "$results"
+    if [ -n "$alone_reason" ]; then
+        echo
+        echo "ovs-bench: *** no OVS-DPDK figures: $alone_reason"
+    fi
+}
+
+main "$@"; exit
