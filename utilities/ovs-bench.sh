@@ -696,7 +696,7 @@ main() {
         if have_side $side; then
             start_side $side
             if [ $side = ours ]; then
-                echo "ovs-bench: ours: $("$ours_vswitchd" --version | head -1), ports vhostuserclient"
+                echo "ovs-bench: ours: $ours_vswitchd, built $(date -u -r "$ours_vswitchd" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient"
             else
                 echo "ovs-bench: ovs-dpdk: $("$dpdk_vswitchd" --version | sed -n 1p) with $("$dpdk_vswitchd" --version | sed -n 's/^DPDK/DPDK/p'), ports dpdkvhostuserclient"
             fi
