@@ -533,7 +533,6 @@ start_side() {
     done
     if [ $pmds -gt 1 ]; then
         local aff= c
-        set -- $pmd_cores
         for q in $(seq 0 $((queues - 1))); do
             c=$(echo $pmd_cores | cut -d' ' -f$((q % pmds + 1)))
             aff="$aff,$q:$c"
@@ -658,7 +657,7 @@ run_one() {
              }'
     # A run that forwarded nothing is broken, not slow.
     tail -1 "$results" | awk '{ exit !($11 > 0) }' \
-        || fail_with_logs $side "no frame reached p2 in the measured interval"
+        || fail_with_logs $side "no frame forwarded in the measured interval"
 }
 
 # --- Main -----------------------------------------------------------------
