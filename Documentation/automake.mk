@@ -11,6 +11,7 @@ DOC_SOURCE = \
 	Documentation/ref/vhostuser.rst \
 	Documentation/topics/fuzzing.rst \
 	Documentation/topics/security.rst \
+	Documentation/topics/benchmarking.rst \
 	Documentation/internals/design.rst \
 	Documentation/internals/messages.rst
 EXTRA_DIST += $(DOC_SOURCE)

@@ -9,6 +9,7 @@
 #   utilities/ovs-demo.sh     run by "make demo": OVS with vhostuser ports.
 #   utilities/vhu-demo.sh     run by "make demo-lib": the library alone.
 #   utilities/vhu-bench.sh    run by "make bench".
+#   utilities/ovs-bench.sh    run by "make bench-ovs": ours against OVS-DPDK.
 #   utilities/ovs-vswitchd    Open vSwitch's daemon with our netdev provider;
 #                             built by plugin/automake.mk, installed in sbin.
 
@@ -29,4 +30,5 @@ utilities_vhu_loopback_LDADD = lib/libvhostuser.la
 EXTRA_DIST += \
 	utilities/ovs-demo.sh \
 	utilities/vhu-demo.sh \
-	utilities/vhu-bench.sh
+	utilities/vhu-bench.sh \
+	utilities/ovs-bench.sh
