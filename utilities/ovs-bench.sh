@@ -45,6 +45,10 @@ Options (defaults in brackets):
   --gen-cores LIST  CPUs of testpmd's forwarding lcores [the next Q]
   --sides LIST      "ours" and/or "ovs-dpdk" [ours,ovs-dpdk]
   --hugepages N     2 MiB hugepages to reserve for OVS-DPDK [1536]
+  --baseline PATH   run PATH, another build of our ovs-vswitchd, as the
+                    second side in place of OVS-DPDK (vhostuserclient
+                    ports, no hugepages), so that the ratios compare
+                    two builds of ours; tables still name it "ovs-dpdk"
   --keep            keep the sandbox directory (logs) at exit
 LISTs are separated by commas or spaces.
 EOF
@@ -81,6 +85,7 @@ gen_cores=
 sides="ours ovs-dpdk"
 hugepages=1536
 keep=false
+baseline=
 while [ $# -gt 0 ]; do
     opt=$1
     case $opt in
@@ -94,6 +99,7 @@ while [ $# -gt 0 ]; do
     val=${val//,/ }
     case $opt in
         --pairs) pairs=$val ;;
+        --baseline) baseline=$val ;;
         --secs) secs=$val ;;
         --warmup) warmup=$val ;;
         --sizes) sizes=$val ;;
@@ -136,6 +142,9 @@ done
 ours_vswitchd=$builddir/utilities/ovs-vswitchd
 # OVS_BENCH_DPDK_VSWITCHD may name another OVS-DPDK build's ovs-vswitchd.
 dpdk_vswitchd=${OVS_BENCH_DPDK_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+if [ -n "$baseline" ]; then
+    dpdk_vswitchd=$baseline
+fi
 PATH=$ovs_builddir/utilities:$ovs_builddir/ovsdb:$PATH
 [ -x "$ours_vswitchd" ] || die "$ours_vswitchd not found: run make first"
 for prog in ovsdb-tool ovsdb-server ovs-vsctl ovs-appctl ovs-ofctl \
@@ -461,6 +470,9 @@ start_side() {
     if [ $side = ours ]; then
         type=vhostuserclient
         vswitchd=$ours_vswitchd
+    elif [ -n "$baseline" ]; then
+        type=vhostuserclient
+        vswitchd=$dpdk_vswitchd
     else
         type=dpdkvhostuserclient
         vswitchd=$dpdk_vswitchd
@@ -486,7 +498,7 @@ start_side() {
             other_config:pmd-rxq-assign=group \
             other_config:pmd-rxq-isolate=false
     fi
-    if [ $side = ovs-dpdk ]; then
+    if [ $side = ovs-dpdk ] && [ -z "$baseline" ]; then
         prefix=ovs-bench-$$-ovs-dpdk
         dpdk_prefixes="$dpdk_prefixes $prefix"
         vsctl $side --no-wait set Open_vSwitch . other_config:dpdk-init=true \
@@ -502,7 +514,7 @@ start_side() {
         || fail_with_logs $side "ovs-vswitchd did not start"
     record "$(cat "$d/ovs-vswitchd.pid")" "$side ovs-vswitchd"
 
-    if [ $side = ovs-dpdk ]; then
+    if [ $side = ovs-dpdk ] && [ -z "$baseline" ]; then
         i=0
         until [ "$(vsctl $side get Open_vSwitch . dpdk_initialized)" = true ]; do
             alive $side > /dev/null \
@@ -677,7 +689,7 @@ main() {
         || echo "ovs-bench: warning: CPU(s)$overlap carry both a PMD thread and a generator lcore"
     echo "ovs-bench: $pairs pair(s) of runs, ${warmup} s warm-up + ${secs} s measured; $queues queue pair(s); sizes $sizes; flows $flows"
 
-    if have_side ovs-dpdk; then
+    if have_side ovs-dpdk && [ -z "$baseline" ]; then
         # OVS-DPDK runs with --in-memory, which needs hugepages (no mount).
         cur=$(cat /proc/sys/vm/nr_hugepages)
         free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
@@ -696,6 +708,8 @@ main() {
             start_side $side
             if [ $side = ours ]; then
                 echo "ovs-bench: ours: $ours_vswitchd, built $(date -u -r "$ours_vswitchd" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient"
+            elif [ -n "$baseline" ]; then
+                echo "ovs-bench: baseline, named ovs-dpdk below: $baseline, built $(date -u -r "$baseline" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient"
             else
                 echo "ovs-bench: ovs-dpdk: $("$dpdk_vswitchd" --version | sed -n 1p) with $("$dpdk_vswitchd" --version | sed -n 's/^DPDK/DPDK/p'), ports dpdkvhostuserclient"
             fi
@@ -719,7 +733,7 @@ main() {
 
     echo
     echo "Per frame size and flow: runs in which a busy poller got under 90% of its CPU"
-    echo "(runs*), each side's medians, and the per-pair ratios ours/OVS-DPDK (min median max):"
+    echo "(runs*), each side's medians, and the per-pair ratios ours/${baseline:+baseline, named }OVS-DPDK (min median max):"
     awk -v sizes="$sizes" -v flows="$flows" '
         function median(a, n,    i, j, t) {
             for (i = 2; i <= n; i++)
