@@ -11,6 +11,7 @@
 #include "vhu-private.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -221,17 +222,31 @@ vhu_dequeue_burst(struct vhu_dev *dev, int vring, struct vhu_pkt *pkts,
     return filled;
 }
 
+/* Sets the num_buffers field of the header at the start of 'first' to 'n'
+ * (only a frame spread over several buffers needs it: the header was
+ * written with 1). */
+static void
+set_num_buffers(const struct vhu_chain *first, uint16_t n)
+{
+    struct cursor c;
+
+    cursor_init(&c, first, true);
+    cursor_read(&c, NULL, offsetof(struct vhu_net_hdr, num_buffers));
+    cursor_write(&c, (const uint8_t *) &n, sizeof n);
+}
+
 /* Places one frame into guest RX buffers starting at the ring's
- * last_avail_idx.  Returns 0 on success (indexes advanced), EAGAIN if the
- * guest has not made enough buffers available (nothing advanced), EMSGSIZE
- * if the frame can never fit (dropped; nothing advanced), or a ring error. */
+ * last_avail_idx, writing the virtio-net header and the frame in one pass.
+ * Returns 0 on success (indexes advanced), EAGAIN if the guest has not made
+ * enough buffers available (nothing advanced), EMSGSIZE if the frame can
+ * never fit (dropped; nothing advanced), or a ring error. */
 static int
 enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
             const struct vhu_pkt *pkt)
 {
+    static const struct vhu_net_hdr hdr = { .num_buffers = 1 };
     bool mergeable = dev->features & VHU_BIT(VHU_F_NET_MRG_RXBUF);
     struct vhu_split *ring = &vq->ring;
-    struct vhu_net_hdr hdr = { .num_buffers = 1 };
     struct vhu_chain first, next, *chain = &first;
     uint32_t hdr_len = dev->hdr_len;
     uint32_t done = 0;
@@ -252,7 +267,7 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
         return EMSGSIZE;        /* Too small for this frame; keep it. */
     }
     cursor_init(&c, &first, true);
-    cursor_read(&c, NULL, hdr_len);     /* Leave room for the header. */
+    cursor_write(&c, (const uint8_t *) &hdr, hdr_len);
     for (;;) {
         uint32_t n = cursor_write(&c, (const uint8_t *) pkt->data + done,
                                   pkt->len - done);
@@ -273,9 +288,9 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
         }
         cursor_init(&c, chain, true);
     }
-    hdr.num_buffers = used;
-    cursor_init(&c, &first, true);
-    cursor_write(&c, (const uint8_t *) &hdr, hdr_len);
+    if (used > 1) {
+        set_num_buffers(&first, used);
+    }
     ring->last_avail_idx += used;
     ring->last_used_idx += used;
     *n_avail -= used;
