@@ -33,7 +33,7 @@ vhu_default_features(void)
             | VHU_BIT(VHU_F_RING_INDIRECT_DESC)
             | VHU_BIT(VHU_F_RING_EVENT_IDX) | VHU_BIT(VHU_F_NET_MQ)
             | VHU_BIT(VHU_F_NET_MTU) | VHU_BIT(VHU_F_NET_STATUS)
-            | VHU_BIT(VHU_F_PROTOCOL_FEATURES));
+            | VHU_BIT(VHU_F_PROTOCOL_FEATURES) | VHU_BIT(VHU_F_IN_ORDER));
 }
 
 uint64_t
@@ -460,6 +460,7 @@ vhu_features_to_string(uint64_t features, char *buf, size_t size)
         { VHU_F_PROTOCOL_FEATURES, "PROTOCOL_FEATURES" },
         { VHU_F_VERSION_1, "VERSION_1" },
         { VHU_F_RING_PACKED, "RING_PACKED" },
+        { VHU_F_IN_ORDER, "IN_ORDER" },
     };
     size_t used = 0;
 

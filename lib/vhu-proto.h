@@ -82,6 +82,7 @@ enum vhu_request {
 #define VHU_F_PROTOCOL_FEATURES  30
 #define VHU_F_VERSION_1          32
 #define VHU_F_RING_PACKED        34
+#define VHU_F_IN_ORDER           35
 
 /* Protocol feature bits (GET/SET_PROTOCOL_FEATURES). */
 #define VHU_PF_MQ                  0
