@@ -42,7 +42,10 @@ Options (defaults in brackets):
   --queues Q        queue pairs per port, testpmd forwarding lcores [1]
   --pmds P          PMD threads [1]
   --pmd-cores LIST  CPUs of the PMD threads [the first P CPUs allowed]
-  --gen-cores LIST  CPUs of testpmd's forwarding lcores [the next Q]
+  --gen-cores LIST  CPUs of testpmd's forwarding lcores, one lcore each,
+                    at most Q; with fewer lcores than queue pairs each
+                    lcore polls several queues [the next Q CPUs, or as
+                    many as there are]
   --sides LIST      "ours" and/or "ovs-dpdk" [ours,ovs-dpdk]
   --hugepages N     2 MiB hugepages to reserve for OVS-DPDK [1536]
   --baseline PATH   run PATH, another build of our ovs-vswitchd, as the
@@ -194,19 +197,18 @@ for c in $allowed; do
 done
 others=$(echo $others)
 if [ -z "$gen_cores" ]; then
-    pool=${others:-$allowed}
-    set -- $pool
-    i=0
-    while [ $i -lt $queues ]; do
-        set -- $pool
-        shift $((i % $#))
-        gen_cores="$gen_cores $1"
-        i=$((i + 1))
+    # One forwarding lcore per queue pair, on distinct CPUs while there
+    # are enough; testpmd spreads the streams over fewer otherwise.
+    set -- ${others:-$allowed}
+    while [ $# -gt $queues ]; do
+        set -- $(echo $* | cut -d' ' -f1-$queues)
     done
-    gen_cores=$(echo $gen_cores)
+    gen_cores="$*"
 fi
 set -- $gen_cores
-[ $# -eq $queues ] || die "--gen-cores names $# CPUs, --queues wants $queues"
+[ $# -ge 1 ] && [ $# -le $queues ] \
+    || die "--gen-cores names $# CPUs, --queues $queues wants 1 to $queues"
+n_gen=$#
 # Housekeeping (ovsdb-server, the non-PMD threads of ovs-vswitchd): the
 # CPUs without a PMD thread, if any.
 hk_cores=${others:-$allowed}
@@ -543,6 +545,15 @@ start_side() {
         e=$(vsctl $side get Interface $p error)
         [ "$e" = '[]' ] || fail_with_logs $side "port $p: $e"
     done
+    # With more queue pairs than PMD threads, OVS's default steering would
+    # send everything a PMD thread forwards into one queue of the other
+    # port, which testpmd's lcores, polling each queue in turn, cannot
+    # drain; hash steering spreads it over all the queues, on both sides.
+    if [ $queues -gt $pmds ]; then
+        for p in p1 p2; do
+            vsctl $side set Interface $p other_config:tx-steering=hash
+        done
+    fi
     if [ $pmds -gt 1 ]; then
         local aff= c
         for q in $(seq 0 $((queues - 1))); do
@@ -561,7 +572,7 @@ start_side() {
         --no-huge -m 1024 --no-shconf --no-telemetry --file-prefix $prefix \
         --vdev net_virtio_user0,path="$d/p1.sock",server=1,queues=$queues,queue_size=1024 \
         --vdev net_virtio_user1,path="$d/p2.sock",server=1,queues=$queues,queue_size=1024 \
-        -- -i --nb-cores=$queues --rxq=$queues --txq=$queues \
+        -- -i --nb-cores=$n_gen --rxq=$queues --txq=$queues \
         --rxd=1024 --txd=1024 --total-num-mbufs=65536 \
         --forward-mode=flowgen --flowgen-flows=256 --txpkts=64 \
         < "$d/testpmd.in" > "$d/testpmd.out" 2>&1 7>&- 8>&- &
