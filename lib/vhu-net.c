@@ -3,10 +3,14 @@
  *
  * Each burst takes the vring's lock with a try-lock, reads avail->idx once,
  * publishes used->idx once, and writes the call eventfd at most once, and
- * only if the guest asked for an interrupt.  Packets are copied between the
- * caller's flat buffers and the guest's descriptor segments; the virtio-net
- * header is gathered or scattered like any other bytes, so a header split
- * across descriptors is handled (CVE-2022-2132 class).
+ * only if the guest asked for an interrupt.  A burst first walks (and
+ * checks) the chains of up to 32 avail entries that are one segment each,
+ * the usual shape, prefetching their buffers, and only then copies, so that
+ * the cache misses of a whole burst overlap; other chains take the general
+ * path.  There packets are copied between the caller's flat buffers and the
+ * guest's descriptor segments; the virtio-net header is gathered or
+ * scattered like any other bytes, so a header split across descriptors is
+ * handled (CVE-2022-2132 class).
  */
 #include "vhu-private.h"
 
@@ -94,42 +98,6 @@ notify_guest(struct vhu_vring *vq)
     }
 }
 
-/* How many chains ahead of the one being copied the bursts prefetch. */
-#define PREFETCH_AHEAD 4
-
-/* Starts fetching the first bytes of the buffer that the head descriptor of
- * avail entry 'pos' points to, so that the cache misses of the next few
- * chains overlap with the copy of this one.  Nothing is checked here: the
- * chain is walked and checked in its turn, and a prefetch never faults,
- * even on guest memory that has shrunk. */
-static void
-prefetch_buffer(struct vhu_split *ring, uint16_t pos, bool write)
-{
-    uint16_t mask = ring->num - 1;
-    uint16_t head = __atomic_load_n(&ring->avail->ring[pos & mask],
-                                    __ATOMIC_RELAXED) & mask;
-    uint64_t gpa = __atomic_load_n(&ring->desc[head].addr, __ATOMIC_RELAXED);
-    uint64_t len = 1;
-    uint8_t *hva = vhu_mem_gpa_to_hva(ring->mem, gpa, &len, &ring->hint);
-
-    if (hva) {
-        if (write) {
-            __builtin_prefetch(hva, 1);
-        } else {
-            __builtin_prefetch(hva, 0);
-        }
-    }
-}
-
-/* Prefetches the buffers of avail entries 'pos' to 'pos + n - 1'. */
-static void
-prefetch_buffers(struct vhu_split *ring, uint16_t pos, uint16_t n, bool write)
-{
-    for (uint16_t i = 0; i < n; i++) {
-        prefetch_buffer(ring, pos + i, write);
-    }
-}
-
 /* Takes 'vq' for a burst if it is usable. */
 static struct vhu_vring *
 burst_begin(struct vhu_dev *dev, int vring)
@@ -178,10 +146,88 @@ dequeue_one(struct vhu_dev *dev, struct vhu_vring *vq,
     return true;
 }
 
+/* How many guest TX chains a burst walks ahead of their copies. */
+#define FLAT_MAX 32
+
+/* A chain of one segment, the usual shape, walked ahead of its copy. */
+struct flat_chain {
+    uint16_t head;
+    uint8_t *base;
+    uint32_t len;
+};
+
+/* Walks up to 'max' chains from the ring's last_avail_idx into 'flat',
+ * prefetching each buffer, and stops at the first chain that is not one
+ * readable segment (guest TX) or one writable segment (guest RX, 'write'),
+ * left in '*chain' with *is_odd set, or at a ring error (returned).
+ * Nothing is consumed.  Stores the count of flat chains in '*n_flat'.
+ * Walking a whole burst before copying lets the cache misses on the
+ * descriptors and buffers of all its chains overlap. */
+static int
+gather_flat(struct vhu_split *ring, int max, bool write,
+            struct flat_chain *flat, int *n_flat, struct vhu_chain *chain,
+            bool *is_odd)
+{
+    int n = 0, error = 0;
+
+    *is_odd = false;
+    while (n < max) {
+        error = vhu_split_get_chain(ring, ring->last_avail_idx + n, chain);
+        if (error) {
+            break;
+        }
+        if (write ? chain->n_write != 1 || chain->n_read
+                  : chain->n_read != 1 || chain->n_write) {
+            *is_odd = true;
+            break;
+        }
+        flat[n].head = chain->head;
+        flat[n].base = chain->iov[0].base;
+        flat[n].len = chain->iov[0].len;
+        if (write) {
+            __builtin_prefetch(flat[n].base, 1);
+            __builtin_prefetch(flat[n].base + 64, 1);
+        } else {
+            __builtin_prefetch(flat[n].base, 0);
+            __builtin_prefetch(flat[n].base + flat[n].len - 1, 0);
+        }
+        n++;
+    }
+    *n_flat = n;
+    return error;
+}
+
+/* Copies a one-segment guest TX chain into 'pkt', as dequeue_one(). */
+static bool
+dequeue_flat(struct vhu_dev *dev, struct vhu_vring *vq,
+             const struct flat_chain *fc, struct vhu_pkt *pkt)
+{
+    uint32_t hdr_len = dev->hdr_len;
+
+    if (fc->len <= hdr_len || fc->len - hdr_len > pkt->size) {
+        vq->drops++;
+        return false;
+    }
+    pkt->len = fc->len - hdr_len;
+    memcpy(pkt->data, fc->base + hdr_len, pkt->len);
+    vq->packets++;
+    vq->bytes += pkt->len;
+    return true;
+}
+
+/* Returns chain 'head' to the guest and moves past its avail entry. */
+static void
+consume_chain(struct vhu_split *ring, uint16_t head)
+{
+    vhu_split_put_used(ring, ring->last_used_idx++, head, 0);
+    ring->last_avail_idx++;
+}
+
 int
 vhu_dequeue_burst(struct vhu_dev *dev, int vring, struct vhu_pkt *pkts,
                   int n)
 {
+    struct flat_chain flat[FLAT_MAX];
     struct vhu_chain chain;
     struct vhu_vring *vq;
     struct vhu_split *ring;
@@ -195,25 +241,29 @@ vhu_dequeue_burst(struct vhu_dev *dev, int vring, struct vhu_pkt *pkts,
     ring = &vq->ring;
     old_used = ring->last_used_idx;
     error = vhu_split_avail(ring, &n_avail);
-    if (!error) {
-        prefetch_buffers(ring, ring->last_avail_idx,
-                         n_avail < PREFETCH_AHEAD ? n_avail : PREFETCH_AHEAD,
-                         false);
-    }
-    for (uint16_t i = 0; !error && i < n_avail && filled < n; i++) {
-        if (i + PREFETCH_AHEAD < n_avail) {
-            prefetch_buffer(ring, ring->last_avail_idx + PREFETCH_AHEAD,
-                            false);
+    while (!error && n_avail && filled < n) {
+        int max = n - filled;
+        int n_flat;
+        bool is_odd;
+
+        max = max < n_avail ? max : n_avail;
+        max = max < FLAT_MAX ? max : FLAT_MAX;
+        error = gather_flat(ring, max, false, flat, &n_flat, &chain,
+                            &is_odd);
+        for (int i = 0; i < n_flat; i++) {
+            if (dequeue_flat(dev, vq, &flat[i], &pkts[filled])) {
+                filled++;
+            }
+            consume_chain(ring, flat[i].head);
         }
-        error = vhu_split_get_chain(ring, ring->last_avail_idx, &chain);
-        if (error) {
-            break;
+        n_avail -= n_flat;
+        if (is_odd) {
+            if (dequeue_one(dev, vq, &chain, &pkts[filled])) {
+                filled++;
+            }
+            consume_chain(ring, chain.head);
+            n_avail--;
         }
-        if (dequeue_one(dev, vq, &chain, &pkts[filled])) {
-            filled++;
-        }
-        vhu_split_put_used(ring, ring->last_used_idx++, chain.head, 0);
-        ring->last_avail_idx++;
     }
     if (error) {
         vhu_vring_mark_broken(vq, error, "guest TX");
@@ -297,10 +347,62 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
     return 0;
 }
 
+/* Places frames from 'pkts' (up to 'n') into the 'n_flat' one-segment
+ * chains of 'flat', one each, for as long as they fit, writing the
+ * virtio-net header and the frame in one pass.  Returns the count placed. */
+static int
+place_flat(struct vhu_dev *dev, struct vhu_vring *vq,
+           const struct flat_chain *flat, int n_flat,
+           const struct vhu_pkt *pkts, int n)
+{
+    static const struct vhu_net_hdr hdr = { .num_buffers = 1 };
+    struct vhu_split *ring = &vq->ring;
+    uint32_t hdr_len = dev->hdr_len;
+    int i;
+
+    for (i = 0; i < n_flat && i < n; i++) {
+        const struct vhu_pkt *pkt = &pkts[i];
+
+        if (flat[i].len < hdr_len || flat[i].len - hdr_len < pkt->len) {
+            break;              /* enqueue_one() decides. */
+        }
+        memcpy(flat[i].base, &hdr, hdr_len);
+        memcpy(flat[i].base + hdr_len, pkt->data, pkt->len);
+        vhu_split_put_used(ring, ring->last_used_idx++, flat[i].head,
+                           hdr_len + pkt->len);
+        ring->last_avail_idx++;
+        vq->packets++;
+        vq->bytes += pkt->len;
+    }
+    return i;
+}
+
+/* Places pkts[*placed] with enqueue_one() and accounts for it.  Returns 0,
+ * EAGAIN or a ring error. */
+static int
+enqueue_slow(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
+             const struct vhu_pkt *pkts, int *placed, int *dropped)
+{
+    int error = enqueue_one(dev, vq, n_avail, &pkts[*placed]);
+
+    if (!error) {
+        vq->packets++;
+        vq->bytes += pkts[(*placed)++].len;
+    } else if (error == EMSGSIZE) {
+        vq->drops++;            /* Can never fit: drop it. */
+        (*dropped)++;
+        (*placed)++;
+        error = 0;
+    }
+    return error;
+}
+
 int
 vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
                   int n, int *n_dropped)
 {
+    struct flat_chain flat[FLAT_MAX];
+    struct vhu_chain chain;
     struct vhu_vring *vq;
     uint16_t n_avail, old_used;
     int placed = 0, dropped = 0, error;
@@ -314,25 +416,28 @@ vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
     }
     old_used = vq->ring.last_used_idx;
     error = vhu_split_avail(&vq->ring, &n_avail);
-    if (!error) {
-        prefetch_buffers(&vq->ring, vq->ring.last_avail_idx,
-                         n_avail < PREFETCH_AHEAD ? n_avail : PREFETCH_AHEAD,
-                         true);
-    }
     while (!error && placed < n) {
-        if (PREFETCH_AHEAD < n_avail) {
-            prefetch_buffer(&vq->ring, vq->ring.last_avail_idx
-                            + PREFETCH_AHEAD, true);
+        int max = n - placed, n_flat, k;
+        bool is_odd;
+
+        max = max < n_avail ? max : n_avail;
+        max = max < FLAT_MAX ? max : FLAT_MAX;
+        if (!max) {
+            error = EAGAIN;
+            break;
         }
-        error = enqueue_one(dev, vq, &n_avail, &pkts[placed]);
-        if (!error) {
-            vq->packets++;
-            vq->bytes += pkts[placed++].len;
-        } else if (error == EMSGSIZE) {
-            vq->drops++;        /* Can never fit: drop it. */
-            dropped++;
-            placed++;
-            error = 0;
+        error = gather_flat(&vq->ring, max, true, flat, &n_flat, &chain,
+                            &is_odd);
+        k = place_flat(dev, vq, flat, n_flat, pkts + placed, n - placed);
+        placed += k;
+        n_avail -= k;
+        if (k < n_flat || is_odd) {
+            /* A frame that needs more than one buffer, or a buffer of
+             * several segments: the general path, from the same entry. */
+            error = (placed < n
+                     ? enqueue_slow(dev, vq, &n_avail, pkts, &placed,
+                                    &dropped)
+                     : 0);
         }
     }
     if (error && error != EAGAIN) {
