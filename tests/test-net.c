@@ -397,6 +397,157 @@ test_not_ready(void)
     net_fini(&n);
 }
 
+/* One guest TX burst of chains of every shape: one segment, two segments,
+ * one segment too short for a header: the frames come out in ring order and
+ * byte for byte, and every chain goes back in the same order. */
+static void
+test_tx_mixed_burst(void)
+{
+    static const uint16_t heads[] = { 0, 1, 3, 4, 5 };
+    uint8_t out[8][2048], frame[5][100];
+    struct vhu_pkt pkts[8];
+    struct net n;
+
+    net_init(&n, VHU_BIT(VHU_F_VERSION_1));
+    for (int i = 0; i < 8; i++) {
+        pkts[i] = (struct vhu_pkt) { .data = out[i], .size = sizeof out[i] };
+    }
+    memset(n.buf, 0, BUF_SIZE);
+    for (int i = 0; i < 5; i++) {
+        fill_pattern(frame[i], sizeof frame[i], 20 + i);
+        memcpy(n.buf + i * 256 + 12, frame[i], sizeof frame[i]);
+    }
+    /* 0: one segment; 1 -> 2: header, then the frame; 3: 8 bytes, dropped;
+     * 4, 5: one segment each. */
+    vhf_desc_write(&n.tx->desc[0], buf_gpa(&n, 0), 112, 0, 0);
+    vhf_desc_write(&n.tx->desc[1], buf_gpa(&n, 256), 12, VHU_DESC_F_NEXT, 2);
+    vhf_desc_write(&n.tx->desc[2], buf_gpa(&n, 256 + 12), 100, 0, 0);
+    vhf_desc_write(&n.tx->desc[3], buf_gpa(&n, 512), 8, 0, 0);
+    vhf_desc_write(&n.tx->desc[4], buf_gpa(&n, 768), 112, 0, 0);
+    vhf_desc_write(&n.tx->desc[5], buf_gpa(&n, 1024), 112, 0, 0);
+    for (int i = 0; i < 5; i++) {
+        vhf_vq_push_avail(n.tx, heads[i]);
+    }
+    CHECK_EQ(vhu_dequeue_burst(n.dev, 1, pkts, 8), 4);
+    CHECK(!memcmp(out[0], frame[0], 100) && pkts[0].len == 100);
+    CHECK(!memcmp(out[1], frame[1], 100) && pkts[1].len == 100);
+    CHECK(!memcmp(out[2], frame[3], 100) && pkts[2].len == 100);
+    CHECK(!memcmp(out[3], frame[4], 100) && pkts[3].len == 100);
+    CHECK_EQ(vring_counter(&n, 1, 1), 1);
+    CHECK_EQ(n.tx->used->idx, 5);
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(n.tx->used->ring[i].id, heads[i]);
+    }
+    net_fini(&n);
+}
+
+/* A bad avail entry in the middle of a guest TX burst: the frames before it
+ * are delivered and returned, then the queue is broken. */
+static void
+test_tx_error_mid_burst(void)
+{
+    uint8_t out[4][2048];
+    struct vhu_pkt pkts[4];
+    struct vhu_vring_info info;
+    struct net n;
+
+    net_init(&n, VHU_BIT(VHU_F_VERSION_1));
+    for (int i = 0; i < 4; i++) {
+        pkts[i] = (struct vhu_pkt) { .data = out[i], .size = sizeof out[i] };
+        vhf_desc_write(&n.tx->desc[i], buf_gpa(&n, i * 64), 20, 0, 0);
+    }
+    vhf_vq_push_avail(n.tx, 0);
+    vhf_vq_push_avail(n.tx, 1);
+    vhf_vq_push_avail(n.tx, NUM + 1);           /* Head out of range. */
+    vhf_vq_push_avail(n.tx, 3);
+    CHECK_EQ(vhu_dequeue_burst(n.dev, 1, pkts, 4), 2);
+    CHECK_EQ(pkts[0].len, 8);
+    CHECK_EQ(n.tx->used->idx, 2);
+    CHECK_EQ(vhu_dev_vring_info(n.dev, 1, &info), 0);
+    CHECK(info.broken);
+    net_fini(&n);
+}
+
+/* One guest RX burst through one-segment buffers, a frame that spans
+ * three of them (mergeable), and a two-segment chain: every frame lands
+ * byte for byte, in order, with the right num_buffers and used lengths. */
+static void
+test_rx_mixed_burst(void)
+{
+    uint8_t a[64], b[3000], c[100], d[200];
+    struct vhu_pkt pkts[4] = {
+        { .data = a, .len = sizeof a }, { .data = b, .len = sizeof b },
+        { .data = c, .len = sizeof c }, { .data = d, .len = sizeof d },
+    };
+    const struct vhu_net_hdr *hdr;
+    uint8_t got[3000];
+    struct net n;
+
+    net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
+    fill_pattern(a, sizeof a, 31);
+    fill_pattern(b, sizeof b, 32);
+    fill_pattern(c, sizeof c, 33);
+    fill_pattern(d, sizeof d, 34);
+    post_rx(&n, 5, 1024);               /* Ids 0 to 4. */
+    /* Id 10: 2 + 300 writable bytes, in two segments. */
+    vhf_desc_write(&n.rx->desc[10], buf_gpa(&n, 0), 2,
+                   VHU_DESC_F_WRITE | VHU_DESC_F_NEXT, 11);
+    vhf_desc_write(&n.rx->desc[11], buf_gpa(&n, 0x100), 300,
+                   VHU_DESC_F_WRITE, 0);
+    vhf_vq_push_avail(n.rx, 10);
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 4, NULL), 4);
+    CHECK_EQ(n.rx->used->idx, 6);
+    /* a: buffer 0. */
+    CHECK_EQ(n.rx->used->ring[0].id, 0);
+    CHECK_EQ(n.rx->used->ring[0].len, 12 + 64);
+    hdr = (const struct vhu_net_hdr *) n.rx->slots[0].buf;
+    CHECK_EQ(hdr->num_buffers, 1);
+    CHECK(!memcmp(n.rx->slots[0].buf + 12, a, sizeof a));
+    /* b: buffers 1 to 3. */
+    CHECK_EQ(n.rx->used->ring[1].len, 1024);
+    CHECK_EQ(n.rx->used->ring[3].len, 3000 + 12 - 2048);
+    hdr = (const struct vhu_net_hdr *) n.rx->slots[1].buf;
+    CHECK_EQ(hdr->num_buffers, 3);
+    memcpy(got, n.rx->slots[1].buf + 12, 1012);
+    memcpy(got + 1012, n.rx->slots[2].buf, 1024);
+    memcpy(got + 2036, n.rx->slots[3].buf, 964);
+    CHECK(!memcmp(got, b, sizeof b));
+    /* c: buffer 4. */
+    CHECK_EQ(n.rx->used->ring[4].id, 4);
+    CHECK_EQ(((struct vhu_net_hdr *) n.rx->slots[4].buf)->num_buffers, 1);
+    CHECK(!memcmp(n.rx->slots[4].buf + 12, c, sizeof c));
+    /* d: the two-segment chain, header split 2 + 10. */
+    CHECK_EQ(n.rx->used->ring[5].id, 10);
+    CHECK_EQ(n.rx->used->ring[5].len, 12 + 200);
+    CHECK(!memcmp(n.buf + 0x100 + 10, d, sizeof d));
+    net_fini(&n);
+}
+
+/* A bad avail entry in the middle of a guest RX burst: the frames before it
+ * land, then the queue is broken. */
+static void
+test_rx_error_mid_burst(void)
+{
+    uint8_t frame[64];
+    struct vhu_pkt pkts[3];
+    struct vhu_vring_info info;
+    struct net n;
+
+    net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
+    fill_pattern(frame, sizeof frame, 40);
+    for (int i = 0; i < 3; i++) {
+        pkts[i] = (struct vhu_pkt) { .data = frame, .len = sizeof frame };
+    }
+    post_rx(&n, 1, 1024);
+    vhf_vq_push_avail(n.rx, NUM + 2);           /* Head out of range. */
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 3, NULL), 1);
+    CHECK_EQ(n.rx->used->idx, 1);
+    CHECK(!memcmp(n.rx->slots[0].buf + 12, frame, sizeof frame));
+    CHECK_EQ(vhu_dev_vring_info(n.dev, 0, &info), 0);
+    CHECK(info.broken);
+    net_fini(&n);
+}
+
 const struct test_case test_net_cases[] = {
     { "net-tx-header-split", test_tx_header_split },
     { "net-tx-short-chain", test_tx_short_chain },
@@ -410,5 +561,9 @@ const struct test_case test_net_cases[] = {
     { "net-notify-event-idx", test_notify_event_idx },
     { "net-broken-stops-one-queue", test_broken_stops_one_queue },
     { "net-not-ready", test_not_ready },
+    { "net-tx-mixed-burst", test_tx_mixed_burst },
+    { "net-tx-error-mid-burst", test_tx_error_mid_burst },
+    { "net-rx-mixed-burst", test_rx_mixed_burst },
+    { "net-rx-error-mid-burst", test_rx_error_mid_burst },
     { NULL, NULL },
 };
