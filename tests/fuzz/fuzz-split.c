@@ -136,6 +136,9 @@ init_once(void)
         fprintf(stderr, "fuzz-split: setup failed\n");
         abort();
     }
+    /* Connected for the life of the process, which never destroys the
+     * device: the socket file is not needed any more. */
+    unlink(g.path);
 }
 
 static uint64_t
