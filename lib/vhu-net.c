@@ -149,13 +149,6 @@ dequeue_one(struct vhu_dev *dev, struct vhu_vring *vq,
 /* How many guest TX chains a burst walks ahead of their copies. */
 #define FLAT_MAX 32
 
-/* A chain of one segment, the usual shape, walked ahead of its copy. */
-struct flat_chain {
-    uint16_t head;
-    uint8_t *base;
-    uint32_t len;
-};
-
 /* Prefetches the cache line at 'p' for writing: in exclusive state, so
  * that the copy into it does not need a second trip to the guest's CPU
  * (x86's PREFETCHW; __builtin_prefetch() emits a read prefetch unless the
@@ -179,25 +172,29 @@ prefetch_write(const void *p)
  * descriptors and buffers of all its chains overlap. */
 static int
 gather_flat(struct vhu_split *ring, int max, bool write,
-            struct flat_chain *flat, int *n_flat, struct vhu_chain *chain,
+            struct vhu_flat *flat, int *n_flat, struct vhu_chain *chain,
             bool *is_odd)
 {
     int n = 0, error = 0;
 
     *is_odd = false;
     while (n < max) {
-        error = vhu_split_get_chain(ring, ring->last_avail_idx + n, chain);
-        if (error) {
-            break;
+        uint16_t pos = ring->last_avail_idx + n;
+
+        if (!vhu_split_get_flat(ring, pos, write, &flat[n])) {
+            error = vhu_split_get_chain(ring, pos, chain);
+            if (error) {
+                break;
+            }
+            if (write ? chain->n_write != 1 || chain->n_read
+                      : chain->n_read != 1 || chain->n_write) {
+                *is_odd = true;
+                break;
+            }
+            flat[n].head = chain->head;
+            flat[n].base = chain->iov[0].base;
+            flat[n].len = chain->iov[0].len;
         }
-        if (write ? chain->n_write != 1 || chain->n_read
-                  : chain->n_read != 1 || chain->n_write) {
-            *is_odd = true;
-            break;
-        }
-        flat[n].head = chain->head;
-        flat[n].base = chain->iov[0].base;
-        flat[n].len = chain->iov[0].len;
         if (write) {
             prefetch_write(flat[n].base);
             prefetch_write(flat[n].base + 64);
@@ -214,7 +211,7 @@ gather_flat(struct vhu_split *ring, int max, bool write,
 /* Copies a one-segment guest TX chain into 'pkt', as dequeue_one(). */
 static bool
 dequeue_flat(struct vhu_dev *dev, struct vhu_vring *vq,
-             const struct flat_chain *fc, struct vhu_pkt *pkt)
+             const struct vhu_flat *fc, struct vhu_pkt *pkt)
 {
     uint32_t hdr_len = dev->hdr_len;
 
@@ -241,7 +238,7 @@ int
 vhu_dequeue_burst(struct vhu_dev *dev, int vring, struct vhu_pkt *pkts,
                   int n)
 {
-    struct flat_chain flat[FLAT_MAX];
+    struct vhu_flat flat[FLAT_MAX];
     struct vhu_chain chain;
     struct vhu_vring *vq;
     struct vhu_split *ring;
@@ -366,7 +363,7 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
  * virtio-net header and the frame in one pass.  Returns the count placed. */
 static int
 place_flat(struct vhu_dev *dev, struct vhu_vring *vq,
-           const struct flat_chain *flat, int n_flat,
+           const struct vhu_flat *flat, int n_flat,
            const struct vhu_pkt *pkts, int n)
 {
     static const struct vhu_net_hdr hdr = { .num_buffers = 1 };
@@ -415,7 +412,7 @@ int
 vhu_enqueue_burst(struct vhu_dev *dev, int vring, const struct vhu_pkt *pkts,
                   int n, int *n_dropped)
 {
-    struct flat_chain flat[FLAT_MAX];
+    struct vhu_flat flat[FLAT_MAX];
     struct vhu_chain chain;
     struct vhu_vring *vq;
     uint16_t n_avail, old_used;

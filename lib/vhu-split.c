@@ -251,6 +251,37 @@ vhu_split_get_chain(struct vhu_split *ring, uint16_t pos,
     }
 }
 
+bool
+vhu_split_get_flat(struct vhu_split *ring, uint16_t pos, bool write,
+                   struct vhu_flat *flat)
+{
+    uint16_t num = ring->num;
+    uint16_t head = __atomic_load_n(&ring->avail->ring[pos & (num - 1)],
+                                    __ATOMIC_RELAXED);
+    uint16_t want = write ? VHU_DESC_F_WRITE : 0;
+    struct vhu_desc d;
+    uint64_t len;
+    void *hva;
+
+    if (head >= num) {
+        return false;
+    }
+    fetch_desc(&ring->desc[head], &d);
+    if ((d.flags & (VHU_DESC_F_NEXT | VHU_DESC_F_INDIRECT
+                    | VHU_DESC_F_WRITE)) != want || !d.len) {
+        return false;
+    }
+    len = d.len;
+    hva = vhu_mem_gpa_to_hva(ring->mem, d.addr, &len, &ring->hint);
+    if (!hva || len != d.len) {
+        return false;
+    }
+    flat->head = head;
+    flat->base = hva;
+    flat->len = d.len;
+    return true;
+}
+
 void
 vhu_split_put_used(struct vhu_split *ring, uint16_t pos, uint16_t id,
                    uint32_t len)

@@ -64,6 +64,23 @@ int vhu_split_avail(const struct vhu_split *, uint16_t *n_avail);
 int vhu_split_get_chain(struct vhu_split *, uint16_t pos,
                         struct vhu_chain *);
 
+/* A chain of one descriptor in one memory region, the usual shape. */
+struct vhu_flat {
+    uint16_t head;
+    uint8_t *base;
+    uint32_t len;
+};
+
+/* The fast path of vhu_split_get_chain() for the usual shape: if avail
+ * entry 'pos' heads a chain of one non-empty descriptor, writable if
+ * 'write' and readable if not, that lies in one memory region, fills
+ * 'flat' and returns true.  Returns false for anything else, leaving the
+ * verdict to vhu_split_get_chain(), which checks everything.  Whenever it
+ * returns true, vhu_split_get_chain() would have succeeded with that one
+ * segment. */
+bool vhu_split_get_flat(struct vhu_split *, uint16_t pos, bool write,
+                        struct vhu_flat *flat);
+
 /* Writes used entry 'pos' (absolute) without publishing it. */
 void vhu_split_put_used(struct vhu_split *, uint16_t pos, uint16_t id,
                         uint32_t len);

@@ -405,6 +405,100 @@ test_indirect_across_regions(void)
     guest_fini(&g);
 }
 
+/* A small deterministic generator (xorshift32) for test_flat_matches(). */
+static uint32_t
+next_random(uint32_t *state)
+{
+    uint32_t x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* A descriptor address of one of the shapes the walker tells apart. */
+static uint64_t
+random_addr(const struct guest *g, uint32_t *rnd)
+{
+    const struct vhf_region *r1 = &g->gm->regions[1];
+
+    switch (next_random(rnd) % 5) {
+    case 0:
+        return r1->gpa - next_random(rnd) % 64;     /* Straddles. */
+    case 1:
+        return mem_end(g) - next_random(rnd) % 64;  /* Runs off the end. */
+    case 2:
+        return next_random(rnd);                    /* Anywhere. */
+    default:
+        return buf_gpa(g, next_random(rnd) % BUF_SIZE);
+    }
+}
+
+/* vhu_split_get_flat() is only a fast path: on random descriptors, rings
+ * and directions, every chain it accepts is one that vhu_split_get_chain()
+ * accepts as the same single segment, and it accepts every single-
+ * descriptor chain that vhu_split_get_chain() walks to one segment. */
+static void
+test_flat_matches(void)
+{
+    static const uint16_t flag_bits[] = {
+        VHU_DESC_F_NEXT, VHU_DESC_F_WRITE, VHU_DESC_F_INDIRECT, 0x8,
+    };
+    int n_flat = 0, n_walked = 0;
+    uint32_t rnd = 2463534242u;
+    struct guest g;
+
+    guest_init_full(&g, true, NUM, 2);
+    for (int iter = 0; iter < 20000; iter++) {
+        uint16_t head = next_random(&rnd) % (NUM + 8);
+        struct vhu_flat flat;
+        struct vhu_chain c;
+        uint16_t flags = 0;
+        uint32_t len;
+        bool write = next_random(&rnd) & 1;
+        bool accepted;
+        int error;
+
+        for (size_t i = 0; i < sizeof flag_bits / sizeof *flag_bits; i++) {
+            if (next_random(&rnd) % 4 == 0) {
+                flags |= flag_bits[i];
+            }
+        }
+        len = (next_random(&rnd) % 8 == 0 ? next_random(&rnd)
+               : next_random(&rnd) % 2048);
+        if (head < NUM) {
+            vhf_desc_write(&g.desc[head], random_addr(&g, &rnd), len, flags,
+                           next_random(&rnd) % (NUM + 4));
+        }
+        g.avail->ring[g.ring.last_avail_idx % NUM] = head;
+        accepted = vhu_split_get_flat(&g.ring, g.ring.last_avail_idx, write,
+                                      &flat);
+        error = vhu_split_get_chain(&g.ring, g.ring.last_avail_idx, &c);
+        if (accepted) {
+            n_flat++;
+            CHECK_EQ(error, 0);
+            CHECK_EQ(c.head, flat.head);
+            CHECK_EQ(write ? c.n_write : c.n_read, 1);
+            CHECK_EQ(write ? c.n_read : c.n_write, 0);
+            CHECK(c.iov[0].base == flat.base);
+            CHECK_EQ(c.iov[0].len, flat.len);
+        } else if (!error && !(flags & (VHU_DESC_F_NEXT
+                                        | VHU_DESC_F_INDIRECT))) {
+            /* One descriptor that the walker took: the fast path must
+             * have declined it only for its direction or its shape. */
+            CHECK(c.n_read + c.n_write != 1
+                  || (write ? c.n_write : c.n_read) != 1);
+        }
+        n_walked += !error;
+        g.ring.last_avail_idx += next_random(&rnd) % 3;
+    }
+    /* The random shapes reach both verdicts often. */
+    CHECK(n_flat > 1000);
+    CHECK(n_walked - n_flat > 1000);
+    guest_fini(&g);
+}
+
 static void
 test_map_checks(void)
 {
@@ -494,6 +588,7 @@ const struct test_case test_ring_cases[] = {
     { "ring-indirect-bad", test_indirect_bad },
     { "ring-indirect-nested-and-loop", test_indirect_nested_and_loop },
     { "ring-across-regions", test_indirect_across_regions },
+    { "ring-flat-matches-walk", test_flat_matches },
     { "ring-map-checks", test_map_checks },
     { "ring-map-skewed-offset", test_map_skewed_offset },
     { "ring-publish-notify", test_publish_notify },
