@@ -37,12 +37,14 @@
 
 /* An rxq is polled by one PMD thread at a time, so its stash of empty
  * packets needs no lock.  Packets that a burst did not fill stay for the
- * next one, so an idle poll allocates nothing. */
+ * next one, so an idle poll allocates nothing and touches no packet:
+ * 'bufs' keeps the library's view of each stashed packet's buffer. */
 struct netdev_rxq_vhostuser {
     struct netdev_rxq up;
     uint32_t stash_size;            /* Frame capacity of stashed packets. */
     int n_stash;
     struct dp_packet *stash[NETDEV_MAX_BURST];
+    struct vhu_pkt bufs[NETDEV_MAX_BURST];      /* bufs[i] is stash[i]'s. */
 };
 
 /* Datapath: guest TX. */
@@ -109,6 +111,10 @@ rxq_stash_fill(struct netdev_rxq_vhostuser *rx, uint32_t size)
     if (rx->n_stash < NETDEV_MAX_BURST) {
         netdev_vhostuser_pool_fill(rx->stash + rx->n_stash,
                                    NETDEV_MAX_BURST - rx->n_stash, size);
+        for (int i = rx->n_stash; i < NETDEV_MAX_BURST; i++) {
+            rx->bufs[i].data = dp_packet_data(rx->stash[i]);
+            rx->bufs[i].size = size;
+        }
         rx->n_stash = NETDEV_MAX_BURST;
     }
 }
@@ -121,7 +127,6 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
                                                    struct netdev_rxq_vhostuser,
                                                    up);
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
-    struct vhu_pkt pkts[NETDEV_MAX_BURST];
     struct vhu_dev *vhu = dev->vhu;
     bool up;
     int mtu, n;
@@ -137,11 +142,7 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
     }
     atomic_read_relaxed(&dev->mtu, &mtu);
     rxq_stash_fill(rx, frame_max(mtu));
-    for (int i = 0; i < NETDEV_MAX_BURST; i++) {
-        pkts[i].data = dp_packet_data(rx->stash[i]);
-        pkts[i].size = rx->stash_size;
-    }
-    n = vhu_dequeue_burst(vhu, vhu_tx_vring(rxq->queue_id), pkts,
+    n = vhu_dequeue_burst(vhu, vhu_tx_vring(rxq->queue_id), rx->bufs,
                           NETDEV_MAX_BURST);
     if (!n) {
         return EAGAIN;
@@ -149,10 +150,11 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
     /* Hand the first 'n' stashed packets over; the rest move down. */
     dp_packet_batch_init(batch);
     for (int i = 0; i < n; i++) {
-        dp_packet_set_size(rx->stash[i], pkts[i].len);
+        dp_packet_set_size(rx->stash[i], rx->bufs[i].len);
         dp_packet_batch_add(batch, rx->stash[i]);
     }
     memmove(rx->stash, rx->stash + n, (rx->n_stash - n) * sizeof rx->stash[0]);
+    memmove(rx->bufs, rx->bufs + n, (rx->n_stash - n) * sizeof rx->bufs[0]);
     rx->n_stash -= n;
     return 0;
 }
