@@ -52,6 +52,10 @@ Options (defaults in brackets):
                     second side in place of OVS-DPDK (vhostuserclient
                     ports, no hugepages), so that the ratios compare
                     two builds of ours; tables still name it "ovs-dpdk"
+  --baseline-queues Q
+                    queue pairs per port on the baseline side [--queues];
+                    with PATH our own build, the ratios compare --queues
+                    queue pairs with Q on the same code
   --keep            keep the sandbox directory (logs) at exit
 LISTs are separated by commas or spaces.
 EOF
@@ -89,6 +93,7 @@ sides="ours ovs-dpdk"
 hugepages=1536
 keep=false
 baseline=
+baseline_queues=
 while [ $# -gt 0 ]; do
     opt=$1
     case $opt in
@@ -103,6 +108,7 @@ while [ $# -gt 0 ]; do
     case $opt in
         --pairs) pairs=$val ;;
         --baseline) baseline=$val ;;
+        --baseline-queues) baseline_queues=$val ;;
         --secs) secs=$val ;;
         --warmup) warmup=$val ;;
         --sizes) sizes=$val ;;
@@ -123,6 +129,14 @@ is_uint() {
 for v in pairs secs queues pmds hugepages; do
     is_uint "${!v}" && [ "${!v}" -ge 1 ] || die "--$v wants a positive integer"
 done
+if [ -n "$baseline_queues" ]; then
+    [ -n "$baseline" ] || die "--baseline-queues needs --baseline"
+    is_uint "$baseline_queues" && [ "$baseline_queues" -ge 1 ] \
+        || die "--baseline-queues wants a positive integer"
+fi
+baseline_queues=${baseline_queues:-$queues}
+# The most queue pairs either side has.
+max_queues=$((queues > baseline_queues ? queues : baseline_queues))
 is_uint "$warmup" || die "--warmup wants an integer"
 for s in $sizes; do
     is_uint "$s" && [ "$s" -ge 64 ] && [ "$s" -le 1518 ] \
@@ -200,14 +214,14 @@ if [ -z "$gen_cores" ]; then
     # One forwarding lcore per queue pair, on distinct CPUs while there
     # are enough; testpmd spreads the streams over fewer otherwise.
     set -- ${others:-$allowed}
-    while [ $# -gt $queues ]; do
-        set -- $(echo $* | cut -d' ' -f1-$queues)
+    while [ $# -gt $max_queues ]; do
+        set -- $(echo $* | cut -d' ' -f1-$max_queues)
     done
     gen_cores="$*"
 fi
 set -- $gen_cores
-[ $# -ge 1 ] && [ $# -le $queues ] \
-    || die "--gen-cores names $# CPUs, --queues $queues wants 1 to $queues"
+[ $# -ge 1 ] && [ $# -le $max_queues ] \
+    || die "--gen-cores names $# CPUs, --queues $max_queues wants 1 to $max_queues"
 n_gen=$#
 # Housekeeping (ovsdb-server, the non-PMD threads of ovs-vswitchd): the
 # CPUs without a PMD thread, if any.
@@ -466,8 +480,15 @@ cpu_times() {
 
 # --- Starting a side ------------------------------------------------------
 
+# side_queues SIDE: the queue pairs per port on SIDE.
+side_queues() {
+    if [ $1 = ours ]; then echo $queues; else echo $baseline_queues; fi
+}
+
 start_side() {
     local side=$1 d=$dir/$1 type vswitchd pid i n prefix q
+    local nq=$(side_queues $1) ngen=$n_gen
+    [ $ngen -le $nq ] || ngen=$nq
     mkdir "$d"
     if [ $side = ours ]; then
         type=vhostuserclient
@@ -549,14 +570,14 @@ start_side() {
     # send everything a PMD thread forwards into one queue of the other
     # port, which testpmd's lcores, polling each queue in turn, cannot
     # drain; hash steering spreads it over all the queues, on both sides.
-    if [ $queues -gt $pmds ]; then
+    if [ $nq -gt $pmds ]; then
         for p in p1 p2; do
             vsctl $side set Interface $p other_config:tx-steering=hash
         done
     fi
     if [ $pmds -gt 1 ]; then
         local aff= c
-        for q in $(seq 0 $((queues - 1))); do
+        for q in $(seq 0 $((nq - 1))); do
             c=$(echo $pmd_cores | cut -d' ' -f$((q % pmds + 1)))
             aff="$aff,$q:$c"
         done
@@ -570,9 +591,9 @@ start_side() {
     eval "exec $(tp_fd $side)<>\"\$d/testpmd.in\""
     stdbuf -o0 dpdk-testpmd --lcores $tp_lcores --no-pci \
         --no-huge -m 1024 --no-shconf --no-telemetry --file-prefix $prefix \
-        --vdev net_virtio_user0,path="$d/p1.sock",server=1,queues=$queues,queue_size=1024 \
-        --vdev net_virtio_user1,path="$d/p2.sock",server=1,queues=$queues,queue_size=1024 \
-        -- -i --nb-cores=$n_gen --rxq=$queues --txq=$queues \
+        --vdev net_virtio_user0,path="$d/p1.sock",server=1,queues=$nq,queue_size=1024 \
+        --vdev net_virtio_user1,path="$d/p2.sock",server=1,queues=$nq,queue_size=1024 \
+        -- -i --nb-cores=$ngen --rxq=$nq --txq=$nq \
         --rxd=1024 --txd=1024 --total-num-mbufs=65536 \
         --forward-mode=flowgen --flowgen-flows=256 --txpkts=64 \
         < "$d/testpmd.in" > "$d/testpmd.out" 2>&1 7>&- 8>&- &
@@ -592,10 +613,10 @@ start_side() {
     while true; do
         n=$(appctl $side dpif-netdev/pmd-rxq-show |
                 grep -cE 'port: p[12] .*\(enabled\)' || true)
-        [ "$n" -ge $((2 * queues)) ] && break
+        [ "$n" -ge $((2 * nq)) ] && break
         alive $side > /dev/null || fail_with_logs $side "$(alive $side)"
         [ $i -lt 600 ] \
-            || fail_with_logs $side "only $n of $((2 * queues)) rxqs enabled after 60 s"
+            || fail_with_logs $side "only $n of $((2 * nq)) rxqs enabled after 60 s"
         sleep 0.1
         i=$((i + 1))
     done
@@ -720,7 +741,7 @@ main() {
             if [ $side = ours ]; then
                 echo "ovs-bench: ours: $ours_vswitchd, built $(date -u -r "$ours_vswitchd" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient"
             elif [ -n "$baseline" ]; then
-                echo "ovs-bench: baseline, named ovs-dpdk below: $baseline, built $(date -u -r "$baseline" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient"
+                echo "ovs-bench: baseline, named ovs-dpdk below: $baseline, built $(date -u -r "$baseline" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient, $baseline_queues queue pair(s)"
             else
                 echo "ovs-bench: ovs-dpdk: $("$dpdk_vswitchd" --version | sed -n 1p) with $("$dpdk_vswitchd" --version | sed -n 's/^DPDK/DPDK/p'), ports dpdkvhostuserclient"
             fi
