@@ -295,6 +295,36 @@ test_rx_header_split(void)
     net_fini(&n);
 }
 
+/* Guest RX leaves a buffer's header alone when it already holds the right
+ * bytes (put_hdr()); every other header must still be overwritten. */
+static void
+test_rx_header_rewritten(void)
+{
+    static const struct vhu_net_hdr want = { .num_buffers = 1 };
+    struct vhu_net_hdr stale = { .num_buffers = 7 };
+    uint8_t frame[60];
+    struct vhu_pkt pkts[3];
+    struct net n;
+
+    for (int i = 0; i < 3; i++) {
+        pkts[i] = (struct vhu_pkt) { .data = frame, .len = sizeof frame };
+    }
+    net_init(&n, VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_NET_MRG_RXBUF));
+    fill_pattern(frame, sizeof frame, 3);
+    post_rx(&n, 3, 1024);
+    memset(n.rx->slots[0].buf, 0xa5, sizeof want);     /* Garbage. */
+    memcpy(n.rx->slots[1].buf, &stale, sizeof stale);  /* Only n_buffers. */
+    memcpy(n.rx->slots[2].buf, &want, sizeof want);    /* Already right. */
+    CHECK_EQ(vhu_enqueue_burst(n.dev, 0, pkts, 3, NULL), 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK(!memcmp(n.rx->slots[i].buf, &want, sizeof want));
+        CHECK(!memcmp(n.rx->slots[i].buf + sizeof want, frame,
+                      sizeof frame));
+        CHECK_EQ(n.rx->used->ring[i].len, sizeof want + sizeof frame);
+    }
+    net_fini(&n);
+}
+
 static uint64_t
 read_eventfd(int fd)
 {
@@ -557,6 +587,7 @@ const struct test_case test_net_cases[] = {
     { "net-rx-no-mergeable", test_rx_no_mergeable },
     { "net-rx-ring-full", test_rx_ring_full },
     { "net-rx-header-split", test_rx_header_split },
+    { "net-rx-header-rewritten", test_rx_header_rewritten },
     { "net-notify-coalesced", test_notify_coalesced },
     { "net-notify-event-idx", test_notify_event_idx },
     { "net-broken-stops-one-queue", test_broken_stops_one_queue },
