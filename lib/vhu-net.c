@@ -369,7 +369,10 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vq, uint16_t *n_avail,
 static inline void
 put_hdr(uint8_t *dst, const struct vhu_net_hdr *hdr, uint32_t hdr_len)
 {
-    if (memcmp(dst, hdr, hdr_len)) {
+    /* A constant size lets the compiler compare inline. */
+    if (hdr_len == sizeof *hdr
+        ? memcmp(dst, hdr, sizeof *hdr)
+        : memcmp(dst, hdr, hdr_len)) {
         memcpy(dst, hdr, hdr_len);
     }
 }
