@@ -77,7 +77,6 @@ struct netdev_vhostuser {
     struct eth_addr mac;
     int user_mtu;                   /* From mtu_request, or 0. */
     enum netdev_flags flags;
-    int requested_n_txq;            /* From set_tx_multiq(). */
     bool carrier;                   /* Last value reported. */
 
     /* Read by the datapath. */

@@ -510,7 +510,6 @@ netdev_vhostuser_construct(struct netdev *netdev)
     dev->mac.ea[0] = (dev->mac.ea[0] & ~1) | 2;     /* Local, unicast. */
     dev->flags = NETDEV_UP | NETDEV_PROMISC;
     atomic_init(&dev->admin_up, true);
-    dev->requested_n_txq = 1;
     dev->n_queues = 1;
     atomic_init(&dev->tx_retries_max, VHOSTUSER_TX_RETRIES_DEFAULT);
     atomic_init(&dev->mtu, ETH_PAYLOAD_MAX);
@@ -829,20 +828,6 @@ netdev_vhostuser_get_numa_id(const struct netdev *netdev OVS_UNUSED)
     return VHOSTUSER_NUMA;
 }
 
-static int
-netdev_vhostuser_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
-{
-    struct netdev_vhostuser *dev = netdev_vhostuser_cast(netdev);
-
-    ovs_mutex_lock(&dev->mutex);
-    if (dev->requested_n_txq != (int) n_txq) {
-        dev->requested_n_txq = n_txq;
-        netdev_request_reconfigure(netdev);
-    }
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
 /* Runs with the port quiesced: no PMD thread polls or sends to it, so this
  * is where a pending device replaces the old one. */
 static int
@@ -858,7 +843,7 @@ netdev_vhostuser_reconfigure(struct netdev *netdev)
     }
     dev->n_queues = vhostuser_n_rxq(dev);
     netdev->n_rxq = dev->n_queues;
-    netdev->n_txq = MAX(dev->requested_n_txq, 1);
+    netdev->n_txq = dev->n_queues;
     vhostuser_update(dev);
     ovs_mutex_unlock(&dev->mutex);
     netdev_change_seq_changed(netdev);
@@ -1026,7 +1011,6 @@ netdev_vhostuser_class_init(void)
         .get_config = netdev_vhostuser_get_config,          \
         .set_config = netdev_vhostuser_set_config,          \
         .get_numa_id = netdev_vhostuser_get_numa_id,        \
-        .set_tx_multiq = netdev_vhostuser_set_tx_multiq,    \
         .send = netdev_vhostuser_send,                      \
         .set_etheraddr = netdev_vhostuser_set_etheraddr,    \
         .get_etheraddr = netdev_vhostuser_get_etheraddr,    \
