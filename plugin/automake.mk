@@ -126,6 +126,7 @@ utilities_ovs_vswitchd_SOURCES = \
 	plugin/netdev-vhostuser.c \
 	plugin/netdev-vhostuser-private.h \
 	plugin/netdev-vhostuser-dp.c \
+	plugin/netdev-vhostuser-rss.h \
 	plugin/netdev-vhostuser-pool.h \
 	plugin/netdev-vhostuser-pool.c \
 	plugin/netdev-vhostuser-stats.c \

@@ -22,6 +22,7 @@
 
 #include "netdev-vhostuser-private.h"
 #include "netdev-vhostuser-pool.h"
+#include "netdev-vhostuser-rss.h"
 
 #include <errno.h>
 #include <string.h>
@@ -128,7 +129,7 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
                                                    up);
     struct netdev_vhostuser *dev = netdev_vhostuser_cast(rxq->netdev);
     struct vhu_dev *vhu = dev->vhu;
-    bool up;
+    bool up, hash;
     int mtu, n;
 
     if (qfill) {
@@ -147,10 +148,16 @@ netdev_vhostuser_rxq_recv(struct netdev_rxq *rxq,
     if (!n) {
         return EAGAIN;
     }
-    /* Hand the first 'n' stashed packets over; the rest move down. */
+    /* Hand the first 'n' stashed packets over; the rest move down.  With
+     * several queues, output queues are usually picked by hash: give the
+     * packets theirs (one queue: spare the cycles). */
+    hash = rxq->netdev->n_rxq > 1;
     dp_packet_batch_init(batch);
     for (int i = 0; i < n; i++) {
         dp_packet_set_size(rx->stash[i], rx->bufs[i].len);
+        if (hash) {
+            netdev_vhostuser_set_rss_hash(rx->stash[i]);
+        }
         dp_packet_batch_add(batch, rx->stash[i]);
     }
     memmove(rx->stash, rx->stash + n, (rx->n_stash - n) * sizeof rx->stash[0]);

@@ -30,6 +30,15 @@ tests_test_vhu_SOURCES = \
 	tests/test-msg.c
 tests_test_vhu_LDADD = utilities/libvhufront.la lib/libvhostuser.la
 
+# The datapath's RSS hash against OVS's own, linked with libopenvswitch.
+check_PROGRAMS += tests/test-rss
+tests_test_rss_SOURCES = tests/test-rss.c
+tests_test_rss_CPPFLAGS = $(PLUGIN_CPPFLAGS) -I$(top_srcdir)/plugin
+tests_test_rss_CFLAGS = $(PLUGIN_CFLAGS)
+tests_test_rss_LDADD = $(OVS_BUILDDIR)/lib/libopenvswitch.la
+tests_test_rss_DEPENDENCIES = ovs/build.stamp
+$(tests_test_rss_OBJECTS): ovs/build.stamp
+
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/unit.at \
