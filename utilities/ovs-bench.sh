@@ -40,6 +40,8 @@ Options (defaults in brackets):
                     in_port=2,actions=output:1) and/or
                     "normal" (actions=NORMAL) [port,normal]
   --queues Q        queue pairs per port, testpmd forwarding lcores [1]
+  --queue-size N    descriptors per virtqueue, a power of 2 from 64 to
+                    8192: testpmd's queue_size, --rxd and --txd [1024]
   --pmds P          PMD threads [1]
   --pmd-cores LIST  CPUs of the PMD threads [the first P CPUs allowed]
   --gen-cores LIST  CPUs of testpmd's forwarding lcores, one lcore each,
@@ -56,6 +58,10 @@ Options (defaults in brackets):
                     queue pairs per port on the baseline side [--queues];
                     with PATH our own build, the ratios compare --queues
                     queue pairs with Q on the same code
+  --baseline-queue-size N
+                    descriptors per virtqueue on the baseline side
+                    [--queue-size]; with --baseline-queues, compares
+                    equal numbers of buffers in flight
   --keep            keep the sandbox directory (logs) at exit
 LISTs are separated by commas or spaces.
 EOF
@@ -94,6 +100,8 @@ hugepages=1536
 keep=false
 baseline=
 baseline_queues=
+queue_size=1024
+baseline_queue_size=
 while [ $# -gt 0 ]; do
     opt=$1
     case $opt in
@@ -109,6 +117,8 @@ while [ $# -gt 0 ]; do
         --pairs) pairs=$val ;;
         --baseline) baseline=$val ;;
         --baseline-queues) baseline_queues=$val ;;
+        --queue-size) queue_size=$val ;;
+        --baseline-queue-size) baseline_queue_size=$val ;;
         --secs) secs=$val ;;
         --warmup) warmup=$val ;;
         --sizes) sizes=$val ;;
@@ -135,6 +145,15 @@ if [ -n "$baseline_queues" ]; then
         || die "--baseline-queues wants a positive integer"
 fi
 baseline_queues=${baseline_queues:-$queues}
+if [ -n "$baseline_queue_size" ]; then
+    [ -n "$baseline" ] || die "--baseline-queue-size needs --baseline"
+fi
+baseline_queue_size=${baseline_queue_size:-$queue_size}
+for n in $queue_size $baseline_queue_size; do
+    is_uint "$n" && [ "$n" -ge 64 ] && [ "$n" -le 8192 ] \
+        && [ $((n & (n - 1))) -eq 0 ] \
+        || die "queue size $n: a power of 2 from 64 to 8192"
+done
 # The most queue pairs either side has.
 max_queues=$((queues > baseline_queues ? queues : baseline_queues))
 is_uint "$warmup" || die "--warmup wants an integer"
@@ -485,9 +504,19 @@ side_queues() {
     if [ $1 = ours ]; then echo $queues; else echo $baseline_queues; fi
 }
 
+# side_queue_size SIDE: the descriptors per virtqueue on SIDE.
+side_queue_size() {
+    if [ $1 = ours ]; then echo $queue_size; else echo $baseline_queue_size; fi
+}
+
 start_side() {
     local side=$1 d=$dir/$1 type vswitchd pid i n prefix q
-    local nq=$(side_queues $1) ngen=$n_gen
+    local nq=$(side_queues $1) qs=$(side_queue_size $1) ngen=$n_gen
+    # Enough mbufs for every ring of both ports full, twice over, and
+    # memory for them (about 2.3 KiB each) and the rest.
+    local mbufs=$((8 * nq * qs > 65536 ? 8 * nq * qs : 65536))
+    local mem_mb=$((mbufs * 3 / 1024 + 512))
+    [ $mem_mb -ge 1024 ] || mem_mb=1024
     [ $ngen -le $nq ] || ngen=$nq
     mkdir "$d"
     if [ $side = ours ]; then
@@ -590,11 +619,11 @@ start_side() {
     mkfifo "$d/testpmd.in"
     eval "exec $(tp_fd $side)<>\"\$d/testpmd.in\""
     stdbuf -o0 dpdk-testpmd --lcores $tp_lcores --no-pci \
-        --no-huge -m 1024 --no-shconf --no-telemetry --file-prefix $prefix \
-        --vdev net_virtio_user0,path="$d/p1.sock",server=1,queues=$nq,queue_size=1024 \
-        --vdev net_virtio_user1,path="$d/p2.sock",server=1,queues=$nq,queue_size=1024 \
+        --no-huge -m $mem_mb --no-shconf --no-telemetry --file-prefix $prefix \
+        --vdev net_virtio_user0,path="$d/p1.sock",server=1,queues=$nq,queue_size=$qs \
+        --vdev net_virtio_user1,path="$d/p2.sock",server=1,queues=$nq,queue_size=$qs \
         -- -i --nb-cores=$ngen --rxq=$nq --txq=$nq \
-        --rxd=1024 --txd=1024 --total-num-mbufs=65536 \
+        --rxd=$qs --txd=$qs --total-num-mbufs=$mbufs \
         --forward-mode=flowgen --flowgen-flows=256 --txpkts=64 \
         < "$d/testpmd.in" > "$d/testpmd.out" 2>&1 7>&- 8>&- &
     pid=$!
@@ -719,7 +748,7 @@ main() {
     echo "ovs-bench: PMD threads on CPU(s) $pmd_cores (pmd-cpu-mask=$pmd_mask), testpmd forwarding lcore(s) on $gen_cores, housekeeping on $hk_list"
     [ -z "$overlap" ] \
         || echo "ovs-bench: warning: CPU(s)$overlap carry both a PMD thread and a generator lcore"
-    echo "ovs-bench: $pairs pair(s) of runs, ${warmup} s warm-up + ${secs} s measured; $queues queue pair(s); sizes $sizes; flows $flows"
+    echo "ovs-bench: $pairs pair(s) of runs, ${warmup} s warm-up + ${secs} s measured; $queues queue pair(s) of $queue_size descriptors; sizes $sizes; flows $flows"
 
     if have_side ovs-dpdk && [ -z "$baseline" ]; then
         # OVS-DPDK runs with --in-memory, which needs hugepages (no mount).
@@ -741,7 +770,7 @@ main() {
             if [ $side = ours ]; then
                 echo "ovs-bench: ours: $ours_vswitchd, built $(date -u -r "$ours_vswitchd" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient"
             elif [ -n "$baseline" ]; then
-                echo "ovs-bench: baseline, named ovs-dpdk below: $baseline, built $(date -u -r "$baseline" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient, $baseline_queues queue pair(s)"
+                echo "ovs-bench: baseline, named ovs-dpdk below: $baseline, built $(date -u -r "$baseline" '+%Y-%m-%d %H:%M UTC'), ports vhostuserclient, $baseline_queues queue pair(s) of $baseline_queue_size descriptors"
             else
                 echo "ovs-bench: ovs-dpdk: $("$dpdk_vswitchd" --version | sed -n 1p) with $("$dpdk_vswitchd" --version | sed -n 's/^DPDK/DPDK/p'), ports dpdkvhostuserclient"
             fi
