@@ -60,8 +60,9 @@ Options (defaults in brackets):
                     queue pairs with Q on the same code
   --baseline-queue-size N
                     descriptors per virtqueue on the baseline side
-                    [--queue-size]; with --baseline-queues, compares
-                    equal numbers of buffers in flight
+                    [--queue-size]; --queues 2 --queue-size 512
+                    against --baseline-queues 1 --baseline-queue-size
+                    1024 keeps as many buffers in flight on both sides
   --keep            keep the sandbox directory (logs) at exit
 LISTs are separated by commas or spaces.
 EOF
